@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': tsJest },
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  testTimeout: 30_000,
+};

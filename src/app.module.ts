@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { AuthModule } from './auth/auth.module.js';
+import { CONFIG_NAMESPACES } from './config/configuration.js';
+import { CoursesModule } from './courses/courses.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { DemoDataModule } from './demo-data/demo-data.module.js';
+import { MentorsModule } from './mentors/mentors.module.js';
+import { ReviewsModule } from './reviews/reviews.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
+    DatabaseModule,
+    AuthModule,
+    DemoDataModule,
+    UsersModule,
+    MentorsModule,
+    CoursesModule,
+    ReviewsModule,
+  ],
+})
+export class AppModule {}

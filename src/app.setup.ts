@@ -1,0 +1,42 @@
+import { BadRequestException, ValidationPipe, type INestApplication, type ValidationError } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+
+export const API_PREFIX = 'api/v1';
+
+/** Flattens nested validation errors into "field: reason" lines clients can read. */
+function describeValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(`property ${error.property} should not exist`) ? `${path} is not an accepted field` : message,
+    );
+    return [...own, ...describeValidationErrors(error.children ?? [], path)];
+  });
+}
+
+/** Everything main.ts and the end-to-end tests share, so tests exercise the real HTTP surface. */
+export function configureApp(app: INestApplication, options: { swagger: boolean }): void {
+  app.setGlobalPrefix(API_PREFIX);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new BadRequestException(describeValidationErrors(errors)),
+    }),
+  );
+  app.useGlobalFilters(new AllExceptionsFilter());
+  if (options.swagger) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('MentorHub API')
+        .setDescription('Mentors, courses, reviews and users, with built-in operations endpoints')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('api/docs', app, document);
+  }
+}

@@ -1,0 +1,36 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { ConfigError, enumVar, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
+import { NODE_ENVS } from '../config/app.config.js';
+
+/** Development-only default: the start is refused with it in production. */
+export const DEV_JWT_SECRET = 'mentorhub-dev-only-secret-do-not-use-in-production';
+const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+export const authConfig = registerAs('auth', () => {
+  const production = enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production';
+  const jwtSecret = stringVar('JWT_SECRET', DEV_JWT_SECRET);
+  if (production && jwtSecret === DEV_JWT_SECRET) {
+    throw new ConfigError('JWT_SECRET is the development default; set a random secret of 32+ characters when NODE_ENV=production');
+  }
+  if (production && jwtSecret.length < MIN_PRODUCTION_SECRET_LENGTH) {
+    throw new ConfigError(`JWT_SECRET must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
+  }
+  const adminEmail = optionalStringVar('ADMIN_EMAIL')?.toLowerCase();
+  const adminPassword = optionalStringVar('ADMIN_PASSWORD');
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
+    throw new ConfigError('ADMIN_EMAIL must be an email address');
+  }
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
+  }
+  return {
+    jwtSecret,
+    jwtExpiresInSeconds: intVar('JWT_EXPIRES_IN', 3600, { min: 60, max: 30 * 24 * 3600 }),
+    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+  };
+});
+
+export type AuthConfig = ConfigType<typeof authConfig>;

@@ -1,0 +1,39 @@
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+
+/**
+ * The one place unknown errors become a 500: the full error goes to the log, the client
+ * gets a generic body. HTTP exceptions keep their status and body.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      this.reply(response, exception.getStatus(), typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      return;
+    }
+
+    const error = exception instanceof Error ? exception : new Error(String(exception));
+    this.logger.error(`${request.method} ${request.path} failed: ${error.message}`, error.stack);
+    this.reply(response, HttpStatus.INTERNAL_SERVER_ERROR, {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: 'Internal Server Error',
+      message: 'An unexpected error occurred',
+    });
+  }
+
+  private reply(response: Response, status: number, body: object): void {
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(status).json(body);
+  }
+}

@@ -1,0 +1,17 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { boolVar, enumVar, intVar, stringVar } from './env.util.js';
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+export const appConfig = registerAs('app', () => ({
+  nodeEnv: enumVar('NODE_ENV', NODE_ENVS, 'development'),
+  port: intVar('PORT', 8000, { min: 0, max: 65535 }),
+  logLevel: enumVar('LOG_LEVEL', LOG_LEVELS, 'log'),
+  logFile: stringVar('LOG_FILE', 'logs/app.log'),
+  logToFile: boolVar('LOG_TO_FILE', true),
+  demoData: boolVar('DEMO_DATA', true),
+  swagger: boolVar('SWAGGER_ENABLED', true),
+}));
+
+export type AppConfig = ConfigType<typeof appConfig>;

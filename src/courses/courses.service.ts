@@ -1,0 +1,40 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { PageDto } from '../common/dto/pagination.dto.js';
+import { containsPattern } from '../common/like-pattern.js';
+import { CourseDto, type SearchCoursesQueryDto } from './course.dto.js';
+import { Course } from './course.entity.js';
+
+@Injectable()
+export class CoursesService {
+  constructor(@InjectRepository(Course) private readonly courses: Repository<Course>) {}
+
+  async search(query: SearchCoursesQueryDto): Promise<PageDto<CourseDto>> {
+    const builder = this.courses.createQueryBuilder('course');
+    const term = query.q?.trim();
+    if (term) {
+      // LOWER() on both sides behaves the same on PostgreSQL and SQLite.
+      builder.andWhere("(LOWER(course.title) LIKE :pattern ESCAPE '\\' OR LOWER(course.description) LIKE :pattern ESCAPE '\\')", {
+        pattern: containsPattern(term),
+      });
+    }
+    if (query.level) builder.andWhere('course.level = :level', { level: query.level });
+    const [rows, total] = await builder
+      .orderBy('course.id', 'ASC')
+      .skip((query.page - 1) * query.limit)
+      .take(query.limit)
+      .getManyAndCount();
+    return PageDto.of(
+      rows.map((row) => CourseDto.from(row)),
+      total,
+      query,
+    );
+  }
+
+  async findOne(id: number): Promise<CourseDto> {
+    const course = await this.courses.findOneBy({ id });
+    if (!course) throw new NotFoundException(`Course ${id} not found`);
+    return CourseDto.from(course);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Mentor } from './mentor.entity.js';
+import { MentorsController } from './mentors.controller.js';
+import { MentorsService } from './mentors.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Mentor])],
+  controllers: [MentorsController],
+  providers: [MentorsService],
+  exports: [MentorsService],
+})
+export class MentorsModule {}

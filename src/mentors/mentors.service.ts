@@ -1,0 +1,60 @@
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { FindOptionsOrder, Repository } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user.js';
+import { PageDto } from '../common/dto/pagination.dto.js';
+import { MentorDto, type ListMentorsQueryDto, type MentorSort, type UpdateMentorDto } from './mentor.dto.js';
+import { Mentor } from './mentor.entity.js';
+
+const ORDER_BY_SORT: Record<MentorSort, FindOptionsOrder<Mentor>> = {
+  id: { id: 'ASC' },
+  name: { name: 'ASC', id: 'ASC' },
+  rating: { averageRating: 'ASC', id: 'ASC' },
+  '-rating': { averageRating: 'DESC', id: 'ASC' },
+  hourly_rate: { hourlyRate: 'ASC', id: 'ASC' },
+  '-hourly_rate': { hourlyRate: 'DESC', id: 'ASC' },
+};
+
+@Injectable()
+export class MentorsService {
+  constructor(@InjectRepository(Mentor) private readonly mentors: Repository<Mentor>) {}
+
+  async list(query: ListMentorsQueryDto): Promise<PageDto<MentorDto>> {
+    const [rows, total] = await this.mentors.findAndCount({
+      order: ORDER_BY_SORT[query.sort],
+      skip: (query.page - 1) * query.limit,
+      take: query.limit,
+    });
+    return PageDto.of(
+      rows.map((row) => MentorDto.from(row)),
+      total,
+      query,
+    );
+  }
+
+  async findOne(id: number): Promise<MentorDto> {
+    return MentorDto.from(await this.getOrFail(id));
+  }
+
+  /** Admins may edit any mentor; a mentor only their own profile. */
+  async update(id: number, changes: UpdateMentorDto, user: AuthUser): Promise<MentorDto> {
+    const mentor = await this.getOrFail(id);
+    if (user.role !== 'admin' && mentor.userId !== user.id) {
+      throw new ForbiddenException('Only an admin or the mentor themselves can update this profile');
+    }
+    if (Object.values(changes).every((value) => value === undefined)) {
+      throw new BadRequestException('Nothing to update: send at least one of name, bio, expertise, hourly_rate');
+    }
+    if (changes.name !== undefined) mentor.name = changes.name;
+    if (changes.bio !== undefined) mentor.bio = changes.bio;
+    if (changes.expertise !== undefined) mentor.expertise = changes.expertise;
+    if (changes.hourly_rate !== undefined) mentor.hourlyRate = changes.hourly_rate;
+    return MentorDto.from(await this.mentors.save(mentor));
+  }
+
+  private async getOrFail(id: number): Promise<Mentor> {
+    const mentor = await this.mentors.findOneBy({ id });
+    if (!mentor) throw new NotFoundException(`Mentor ${id} not found`);
+    return mentor;
+  }
+}

@@ -1,0 +1,105 @@
+import type { INestApplication, LoggerService, LogLevel, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { App } from 'supertest/types.js';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { User } from '../../src/users/user.entity.js';
+import { createTestDatabase, type Engine, type TestDatabase } from './test-database.js';
+
+export const TEST_ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' };
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+/** Password of every generated demo user (see DemoDataService). */
+export const DEMO_PASSWORD = 'mentorhub-demo';
+
+export interface TestAppOptions {
+  engine: Engine;
+  /** Extra environment for this app only (restored once the app is built). */
+  env?: Record<string, string | undefined>;
+  /** Test-only controllers mounted beside the real ones. */
+  controllers?: Type[];
+  /** Nest logger; silent unless a test wants to see or capture logs. */
+  logger?: LoggerService | LogLevel[] | false;
+  /** Reuse a database (e.g. to restart the app on the same data); created and dropped otherwise. */
+  database?: TestDatabase;
+}
+
+export interface TestApp {
+  app: INestApplication;
+  http: App;
+  database: TestDatabase;
+  login(email: string, password: string): Promise<string>;
+  adminToken(): Promise<string>;
+  /** A token of a demo user with this role (the first one in id order). */
+  tokenFor(role: 'mentor' | 'student'): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function withEnv<T>(env: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
+  const saved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    saved[key] = process.env[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  try {
+    return await run();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+/** Boots the real AppModule over HTTP (supertest) against a fresh database of the given engine. */
+export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase(options.engine));
+  const ownsDatabase = !options.database;
+  const env = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_EMAIL: TEST_ADMIN.email,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
+    LOG_TO_FILE: 'false',
+    DEMO_DATA: 'true',
+    REDIS_URL: undefined,
+    ...options.env,
+  };
+  const app = await withEnv(env, async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule], controllers: options.controllers ?? [] }).compile();
+    const nestApp = moduleRef.createNestApplication({ logger: options.logger ?? false });
+    configureApp(nestApp, { swagger: false });
+    await nestApp.init();
+    return nestApp;
+  });
+  const http = app.getHttpServer() as App;
+
+  const login = async (email: string, password: string) => {
+    const response = await request(http).post('/api/v1/auth/login').send({ email, password }).expect(200);
+    return (response.body as { access_token: string }).access_token;
+  };
+  const tokenFor = async (role: 'mentor' | 'student') => {
+    const user = await app
+      .get(DataSource)
+      .getRepository(User)
+      .findOne({ where: { role }, order: { id: 'ASC' } });
+    if (!user) throw new Error(`No demo ${role} in the test database`);
+    return login(user.email, DEMO_PASSWORD);
+  };
+
+  return {
+    app,
+    http,
+    database,
+    login,
+    adminToken: () => login(TEST_ADMIN.email, TEST_ADMIN.password),
+    tokenFor,
+    close: async () => {
+      await app.close();
+      if (ownsDatabase) await database.drop();
+    },
+  };
+}
