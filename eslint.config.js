@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', 'eslint.config.js', 'jest.config.js'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', '.bench-dist/**', 'eslint.config.js', 'jest.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

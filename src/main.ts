@@ -1,12 +1,33 @@
 import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
-import { configureApp } from './app.setup.js';
+import { API_PREFIX, configureApp } from './app.setup.js';
 import { appConfig } from './config/app.config.js';
 import { validateConfiguration } from './config/configuration.js';
 import { ConfigError } from './config/env.util.js';
 import { AppLogger } from './logging/app.logger.js';
+
+/** Closes the app (connections, timers, log file) on SIGTERM/SIGINT and exits 0, as orchestrators expect. */
+function closeOnSignals(app: INestApplication, logger: AppLogger): void {
+  const shutdown = (signal: NodeJS.Signals) => {
+    logger.log(`${signal} received, shutting down`, 'Bootstrap');
+    app
+      .close()
+      .then(() => logger.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
 
 async function bootstrap(): Promise<void> {
   try {
@@ -20,9 +41,13 @@ async function bootstrap(): Promise<void> {
   const logger = new AppLogger({ level: config.logLevel, file: config.logToFile ? config.logFile : undefined });
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger, abortOnError: false });
   configureApp(app, { swagger: config.swagger });
-  app.enableShutdownHooks();
   await app.listen(config.port);
-  logger.log(`MentorHub API listening on ${await app.getUrl()}/api/v1 (docs at /api/docs)`, 'Bootstrap');
+  closeOnSignals(app, logger);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.log(
+    `MentorHub API listening on http://localhost:${port}/${API_PREFIX}${config.swagger ? ` (docs at http://localhost:${port}/api/docs)` : ''}`,
+    'Bootstrap',
+  );
 }
 
 bootstrap().catch((error: unknown) => {

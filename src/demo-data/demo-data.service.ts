@@ -1,13 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { PasswordHasher } from '../auth/password.hasher.js';
-import { appConfig, type AppConfig } from '../config/app.config.js';
 import { Course } from '../courses/course.entity.js';
 import { Mentor } from '../mentors/mentor.entity.js';
 import { Review } from '../reviews/review.entity.js';
 import { User } from '../users/user.entity.js';
-import { DEFAULT_DEMO_SIZE, generateDemoData, type DemoDataSize, type IdOffsets } from './demo-data.generator.js';
+import { generateDemoData, type DemoDataSize, type IdOffsets } from './demo-data.generator.js';
 
 /** The password of every generated demo user (documented in the README; demo data is off in production). */
 export const DEMO_PASSWORD = 'mentorhub-demo';
@@ -23,22 +22,14 @@ export interface SeedResult {
 }
 
 @Injectable()
-export class DemoDataService implements OnApplicationBootstrap {
-  private readonly logger = new Logger(DemoDataService.name);
-
+export class DemoDataService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
-    @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.demoData) return;
-    if ((await this.dataSource.getRepository(Mentor).count()) > 0) return;
-    const result = await this.seed(DEFAULT_DEMO_SIZE);
-    this.logger.log(
-      `Empty database: added demo data (${result.mentors} mentors, ${result.courses} courses, ${result.reviews} reviews) in ${result.durationMs} ms`,
-    );
+  async isEmpty(): Promise<boolean> {
+    return (await this.dataSource.getRepository(Mentor).count()) === 0;
   }
 
   /** Appends a generated data set in one transaction with multi-row inserts. */

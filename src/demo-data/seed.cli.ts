@@ -3,21 +3,17 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
-import { AuthModule } from '../auth/auth.module.js';
+import { PasswordHasher } from '../auth/password.hasher.js';
 import { CONFIG_NAMESPACES, validateConfiguration } from '../config/configuration.js';
 import { ConfigError } from '../config/env.util.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { DEFAULT_DEMO_SIZE } from './demo-data.generator.js';
-import { DemoDataModule } from './demo-data.module.js';
 import { DEMO_PASSWORD, DemoDataService } from './demo-data.service.js';
 
 @Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
-    DatabaseModule,
-    AuthModule,
-    DemoDataModule,
-  ],
+  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }), DatabaseModule],
+  // The service only: the initializer that adds demo data at API start must not run here.
+  providers: [DemoDataService, PasswordHasher],
 })
 class SeedModule {}
 

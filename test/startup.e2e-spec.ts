@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnApi } from './support/spawn-api.js';
+
+/** The built API started the way the README's first command starts it, in an empty folder. */
+describe('starting the built API', () => {
+  let cwd: string;
+
+  beforeEach(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'mentorhub-start-'));
+  });
+  afterEach(() => rm(cwd, { recursive: true, force: true }));
+
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid configuration: PORT must be an integer between 0 and 65535, got "abc"$/],
+    [
+      { DATABASE_URL: 'mysql://root:hunter2@localhost/mentorhub' },
+      /^Invalid configuration: DATABASE_URL must start with sqlite: or postgres:\/\//,
+    ],
+    [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET is the development default/],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET must be at least 32 characters/],
+    [{ ADMIN_EMAIL: 'a@b.c' }, /^Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together$/],
+    [{ LOG_TO_FILE: 'sometimes' }, /^Invalid configuration: LOG_TO_FILE must be true or false/],
+  ])('refuses %j with one line naming the variable', async (env, message) => {
+    const api = spawnApi(env, cwd);
+    expect(await api.exited).toBe(1);
+    const lines = api.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(api.stderr()).not.toContain('hunter2');
+  });
+
+  it('starts on the embedded defaults with demo data and a printed admin password, shown only once', async () => {
+    const first = spawnApi({ PORT: '0' }, cwd);
+    const port = await first.listening;
+    const password = /Created the admin user admin@mentorhub\.local with password (\S+)/.exec(first.stdout())?.[1];
+    expect(password).toBeDefined();
+    expect(existsSync(join(cwd, 'data', 'mentorhub.sqlite'))).toBe(true);
+
+    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@mentorhub.local', password }),
+    });
+    expect(login.status).toBe(200);
+    const mentors = (await (await fetch(`http://127.0.0.1:${port}/api/v1/mentors`)).json()) as { total: number };
+    expect(mentors.total).toBe(50);
+    expect((await fetch(`http://127.0.0.1:${port}/api/docs`)).status).toBe(200);
+    const openapi = (await (await fetch(`http://127.0.0.1:${port}/api/docs-json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/auth/login', '/api/v1/mentors/{id}', '/api/v1/courses/search']),
+    );
+
+    expect(await first.stop()).toBe(0);
+    const logFile = readFileSync(join(cwd, 'logs', 'app.log'), 'utf8');
+    const entries = logFile
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: string; message: string });
+    expect(entries.some((entry) => entry.message.includes('listening on'))).toBe(true);
+    expect(logFile).not.toContain(password);
+
+    const second = spawnApi({ PORT: '0', LOG_TO_FILE: 'false' }, cwd);
+    await second.listening;
+    expect(second.stdout()).not.toContain('Created the admin user');
+    expect(await second.stop()).toBe(0);
+  });
+});
