@@ -5,6 +5,7 @@ import { CONFIG_NAMESPACES } from './config/configuration.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DemoDataModule } from './demo-data/demo-data.module.js';
+import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
@@ -21,6 +22,7 @@ import { UsersModule } from './users/users.module.js';
     MentorsModule,
     CoursesModule,
     ReviewsModule,
+    HealthModule,
   ],
 })
 export class AppModule {}

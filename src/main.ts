@@ -8,14 +8,15 @@ import { API_PREFIX, configureApp } from './app.setup.js';
 import { appConfig } from './config/app.config.js';
 import { validateConfiguration } from './config/configuration.js';
 import { ConfigError } from './config/env.util.js';
+import { GracefulShutdownService } from './health/graceful-shutdown.service.js';
 import { AppLogger } from './logging/app.logger.js';
 
-/** Closes the app (connections, timers, log file) on SIGTERM/SIGINT and exits 0, as orchestrators expect. */
+/** Drains and closes the app (requests, connections, timers, log file) on SIGTERM/SIGINT, then exits 0. */
 function closeOnSignals(app: INestApplication, logger: AppLogger): void {
   const shutdown = (signal: NodeJS.Signals) => {
-    logger.log(`${signal} received, shutting down`, 'Bootstrap');
     app
-      .close()
+      .get(GracefulShutdownService)
+      .shutdown(app, signal)
       .then(() => logger.close())
       .then(
         () => process.exit(0),

@@ -20,13 +20,18 @@ export class JwtAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request.user = await this.authenticate(request);
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_METADATA, [context.getHandler(), context.getClass()]);
-    if (roles?.length && !roles.includes(request.user.role)) {
+    await this.authorize(context.switchToHttp().getRequest<AuthenticatedRequest>(), roles ?? []);
+    return true;
+  }
+
+  /** Authenticates the request (401) and checks the role (403); also used by guards whose rule is configurable. */
+  async authorize(request: AuthenticatedRequest, roles: readonly UserRole[]): Promise<AuthUser> {
+    request.user = await this.authenticate(request);
+    if (roles.length && !roles.includes(request.user.role)) {
       throw new ForbiddenException(`This endpoint requires the ${roles.join(' or ')} role`);
     }
-    return true;
+    return request.user;
   }
 
   private async authenticate(request: Request): Promise<AuthUser> {

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseHealthIndicator } from './database.health.js';
+import { GracefulShutdownService } from './graceful-shutdown.service.js';
+import { DetailedHealthAccessGuard } from './health-access.guard.js';
+import { HealthReportService } from './health-report.service.js';
+import { HealthController } from './health.controller.js';
+import { ShutdownHealthIndicator } from './shutdown.health.js';
+
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [GracefulShutdownService, DatabaseHealthIndicator, ShutdownHealthIndicator, HealthReportService, DetailedHealthAccessGuard],
+  exports: [GracefulShutdownService],
+})
+export class HealthModule {}

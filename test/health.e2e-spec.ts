@@ -1,0 +1,92 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createTestApp, type TestApp } from './support/test-app.js';
+import { adminQuery, ENGINES } from './support/test-database.js';
+
+describe.each(ENGINES)('health probes (%s)', (engine) => {
+  describe('with the database up', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ engine });
+    });
+    afterAll(() => t.close());
+
+    it('live answers 200 with Terminus body and no-store', async () => {
+      const response = await request(t.http).get('/api/v1/health/live').expect(200);
+      expect(response.body).toMatchObject({ status: 'ok' });
+      expect(response.headers['cache-control']).toBe('no-store');
+    });
+
+    it('ready answers 200 with the database and shutdown checks up', async () => {
+      const response = await request(t.http).get('/api/v1/health/ready').expect(200);
+      expect(response.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, shutdown: { status: 'up' } } });
+      expect(response.headers['cache-control']).toBe('no-store');
+    });
+
+    it('detailed answers healthy with every check timed', async () => {
+      const { body } = await request(t.http).get('/api/v1/health/detailed').expect(200);
+      expect(body).toMatchObject({ status: 'healthy', issues: [] });
+      expect(body.checks).toEqual(
+        expect.arrayContaining([expect.objectContaining({ check: 'database', status: 'ok', duration_ms: expect.any(Number) })]),
+      );
+    });
+  });
+
+  it('reports the database unreachable: ready 503, live 200, detailed error 503', async () => {
+    const t = await createTestApp({ engine });
+    try {
+      if (engine === 'sqlite') {
+        await t.app.get(DataSource).destroy();
+      } else {
+        await adminQuery(`DROP DATABASE ${t.database.location} WITH (FORCE)`);
+      }
+      const ready = await request(t.http).get('/api/v1/health/ready').expect(503);
+      expect(ready.body).toMatchObject({ status: 'error', error: { database: { status: 'down' } } });
+      expect(ready.headers['cache-control']).toBe('no-store');
+      await request(t.http).get('/api/v1/health/live').expect(200);
+      const detailed = await request(t.http).get('/api/v1/health/detailed').expect(503);
+      expect(detailed.body.status).toBe('error');
+      expect(detailed.body.issues).toEqual([expect.objectContaining({ check: 'database', status: 'critical' })]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('keeps the detailed report for admins when configured so', async () => {
+    const t = await createTestApp({ engine, env: { HEALTH_DETAILED_ACCESS: 'admin' } });
+    try {
+      await request(t.http).get('/api/v1/health/detailed').expect(401);
+      await request(t.http)
+        .get('/api/v1/health/detailed')
+        .set('authorization', `Bearer ${await t.tokenFor('student')}`)
+        .expect(403);
+      await request(t.http)
+        .get('/api/v1/health/detailed')
+        .set('authorization', `Bearer ${await t.adminToken()}`)
+        .expect(200);
+      await request(t.http).get('/api/v1/health/live').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a database that hangs (postgres pool exhausted)', () => {
+  it('times the check out within its limit while the probes keep answering', async () => {
+    const t = await createTestApp({ engine: 'postgres', env: { DATABASE_POOL_SIZE: '1', HEALTH_CHECK_TIMEOUT_MS: '300' } });
+    try {
+      const hog = t.app.get(DataSource).query('SELECT pg_sleep(3)');
+      const started = Date.now();
+      const ready = await request(t.http).get('/api/v1/health/ready').expect(503);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(ready.body.error.database.status).toBe('down');
+      await request(t.http).get('/api/v1/health/live').expect(200);
+      const detailed = await request(t.http).get('/api/v1/health/detailed').expect(503);
+      expect(detailed.body.issues[0]).toMatchObject({ check: 'database', message: 'database check timed out after 300 ms' });
+      await hog;
+      await request(t.http).get('/api/v1/health/ready').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+});

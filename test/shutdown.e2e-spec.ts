@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnApi } from './support/spawn-api.js';
+
+interface Outcome {
+  startedAt: number;
+  status: number | 'failed';
+}
+
+/** SIGTERM sent to the built API in the middle of a burst of requests. */
+describe('graceful shutdown', () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'mentorhub-shutdown-'));
+  });
+  afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+  it('turns readiness 503 at once, serves every request that arrived before the end of the drain, and exits 0', async () => {
+    const drainMs = 1500;
+    const api = spawnApi(
+      { PORT: '0', LOG_TO_FILE: 'false', SHUTDOWN_DRAIN_MS: String(drainMs), DATABASE_URL: 'sqlite:data/db.sqlite' },
+      cwd,
+    );
+    const base = `http://127.0.0.1:${await api.listening}/api/v1`;
+
+    const outcomes: Outcome[] = [];
+    let stopLoad = false;
+    const worker = async () => {
+      while (!stopLoad) {
+        const startedAt = Date.now();
+        try {
+          const response = await fetch(`${base}/courses/search?q=redis&limit=50`);
+          await response.arrayBuffer();
+          outcomes.push({ startedAt, status: response.status });
+        } catch {
+          outcomes.push({ startedAt, status: 'failed' });
+          await sleep(5);
+        }
+      }
+    };
+    const workers = Array.from({ length: 16 }, () => worker());
+    await sleep(500);
+
+    const sigtermAt = Date.now();
+    api.child.kill('SIGTERM');
+    await sleep(200);
+    const readiness = await fetch(`${base}/health/ready`);
+    expect(readiness.status).toBe(503);
+    expect(((await readiness.json()) as { details: { shutdown: { status: string } } }).details.shutdown.status).toBe('down');
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+
+    const exitCode = await api.exited;
+    stopLoad = true;
+    await Promise.all(workers);
+
+    expect(exitCode).toBe(0);
+    const beforeSigterm = outcomes.filter((o) => o.startedAt < sigtermAt);
+    const duringDrain = outcomes.filter((o) => o.startedAt >= sigtermAt && o.startedAt < sigtermAt + drainMs - 100);
+    expect(beforeSigterm.length).toBeGreaterThan(50);
+    expect(duringDrain.length).toBeGreaterThan(50);
+    expect([...beforeSigterm, ...duringDrain].filter((o) => o.status !== 200)).toEqual([]);
+    expect(api.stdout()).toMatch(/SIGTERM received/);
+  });
+});
