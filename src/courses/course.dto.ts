@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PaginationQueryDto } from '../common/dto/pagination.dto.js';
+import { PageDtoOf, PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import { COURSE_LEVELS, type Course, type CourseLevel } from './course.entity.js';
 
 export class SearchCoursesQueryDto extends PaginationQueryDto {
@@ -51,16 +51,4 @@ export class CourseDto {
   }
 }
 
-export class CoursePageDto {
-  @ApiProperty({ type: [CourseDto] })
-  items!: CourseDto[];
-
-  @ApiProperty()
-  total!: number;
-
-  @ApiProperty()
-  page!: number;
-
-  @ApiProperty()
-  limit!: number;
-}
+export class CoursePageDto extends PageDtoOf(CourseDto) {}

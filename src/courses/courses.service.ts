@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { PageDto } from '../common/dto/pagination.dto.js';
+import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { CourseDto, type SearchCoursesQueryDto } from './course.dto.js';
 import { Course } from './course.entity.js';
@@ -20,11 +20,8 @@ export class CoursesService {
       });
     }
     if (query.level) builder.andWhere('course.level = :level', { level: query.level });
-    const [rows, total] = await builder
-      .orderBy('course.id', 'ASC')
-      .skip((query.page - 1) * query.limit)
-      .take(query.limit)
-      .getManyAndCount();
+    const { skip, take } = pageWindow(query);
+    const [rows, total] = await builder.orderBy('course.id', 'ASC').skip(skip).take(take).getManyAndCount();
     return PageDto.of(
       rows.map((row) => CourseDto.from(row)),
       total,

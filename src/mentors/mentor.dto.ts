@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PaginationQueryDto } from '../common/dto/pagination.dto.js';
+import { PageDtoOf, PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import type { Mentor } from './mentor.entity.js';
 
 export const MENTOR_SORTS = ['id', 'name', 'rating', '-rating', 'hourly_rate', '-hourly_rate'] as const;
@@ -92,16 +92,4 @@ export class MentorDto {
   }
 }
 
-export class MentorPageDto {
-  @ApiProperty({ type: [MentorDto] })
-  items!: MentorDto[];
-
-  @ApiProperty()
-  total!: number;
-
-  @ApiProperty()
-  page!: number;
-
-  @ApiProperty()
-  limit!: number;
-}
+export class MentorPageDto extends PageDtoOf(MentorDto) {}

@@ -2,7 +2,7 @@ import { BadRequestException, ForbiddenException, Injectable, NotFoundException 
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOptionsOrder, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
-import { PageDto } from '../common/dto/pagination.dto.js';
+import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
 import { MentorDto, type ListMentorsQueryDto, type MentorSort, type UpdateMentorDto } from './mentor.dto.js';
 import { Mentor } from './mentor.entity.js';
 
@@ -22,8 +22,7 @@ export class MentorsService {
   async list(query: ListMentorsQueryDto): Promise<PageDto<MentorDto>> {
     const [rows, total] = await this.mentors.findAndCount({
       order: ORDER_BY_SORT[query.sort],
-      skip: (query.page - 1) * query.limit,
-      take: query.limit,
+      ...pageWindow(query),
     });
     return PageDto.of(
       rows.map((row) => MentorDto.from(row)),

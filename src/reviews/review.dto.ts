@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PageDtoOf } from '../common/dto/pagination.dto.js';
 import type { Review } from './review.entity.js';
 
 export class CreateReviewDto {
@@ -49,16 +50,4 @@ export class ReviewDto {
   }
 }
 
-export class ReviewPageDto {
-  @ApiProperty({ type: [ReviewDto] })
-  items!: ReviewDto[];
-
-  @ApiProperty()
-  total!: number;
-
-  @ApiProperty()
-  page!: number;
-
-  @ApiProperty()
-  limit!: number;
-}
+export class ReviewPageDto extends PageDtoOf(ReviewDto) {}

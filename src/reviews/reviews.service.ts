@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
-import { PageDto, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
+import { PageDto, pageWindow, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import { Mentor } from '../mentors/mentor.entity.js';
 import { ReviewDto, type CreateReviewDto } from './review.dto.js';
 import { Review } from './review.entity.js';
@@ -20,8 +20,7 @@ export class ReviewsService {
     const [rows, total] = await this.reviews.findAndCount({
       where: { mentorId },
       order: { createdAt: 'DESC', id: 'DESC' },
-      skip: (query.page - 1) * query.limit,
-      take: query.limit,
+      ...pageWindow(query),
     });
     return PageDto.of(
       rows.map((row) => ReviewDto.from(row)),
