@@ -1,6 +1,7 @@
 import { BadRequestException, ValidationPipe, type INestApplication, type ValidationError } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -19,6 +20,7 @@ function describeValidationErrors(errors: ValidationError[], parent = ''): strin
 export function configureApp(app: INestApplication, options: { swagger: boolean }): void {
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(
+    new RejectNulPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

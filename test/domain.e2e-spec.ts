@@ -71,10 +71,16 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
       expect((await request(t.http).get('/api/v1/mentors?page=9&limit=20').expect(200)).body).toMatchObject({ items: [], total: 50 });
     });
 
-    it('sorts by rating descending on request', async () => {
+    it('sorts by rating descending on request, with stable pages', async () => {
       const { body } = await request(t.http).get('/api/v1/mentors?sort=-rating&limit=100').expect(200);
       const ratings = (body as Page<MentorBody>).items.map((m) => m.average_rating);
       expect(ratings).toEqual([...ratings].sort((a, b) => b - a));
+      const ids: number[] = [];
+      for (let page = 1; page <= 5; page++) {
+        const { body: pageBody } = await request(t.http).get(`/api/v1/mentors?sort=-rating&limit=10&page=${page}`).expect(200);
+        ids.push(...(pageBody as Page<MentorBody>).items.map((m) => m.id));
+      }
+      expect(new Set(ids).size).toBe(50);
     });
 
     it.each([
@@ -129,6 +135,12 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
       [{ hourly_rate: 'lots' }, /hourly_rate must be a number/],
       [{ expertise: ['a,b'] }, /without commas/],
       [{}, /Nothing to update/],
+      [{ name: null }, /name must be a string/],
+      [{ hourly_rate: null }, /hourly_rate must be a number/],
+      [{ expertise: null }, /expertise must be an array/],
+      [{ hourly_rate: '' }, /hourly_rate must be a number/],
+      [{ hourly_rate: true }, /hourly_rate must be a number/],
+      [{ bio: 'nul\u0000byte' }, /bio must not contain NUL characters/],
     ])('answers 400 for %j', async (changes, message) => {
       const { body } = await request(t.http).patch('/api/v1/mentors/3').set(auth(adminToken)).send(changes).expect(400);
       expect(JSON.stringify(body.message)).toMatch(message);
@@ -167,11 +179,30 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
       const review = { rating: 4, text: 'Good' };
       await request(t.http).post('/api/v1/mentors/4/reviews').send(review).expect(401);
       await request(t.http).post('/api/v1/mentors/4/reviews').set(auth(mentorToken)).send(review).expect(403);
-      for (const rating of [9, 0, 3.5, 'five']) {
+      for (const rating of [9, 0, 3.5, 'five', true, '4', null]) {
         await request(t.http).post('/api/v1/mentors/4/reviews').set(auth(studentToken)).send({ rating, text: 'x' }).expect(400);
       }
       await request(t.http).post('/api/v1/mentors/4/reviews').set(auth(studentToken)).send({ rating: 4 }).expect(400);
       await request(t.http).post('/api/v1/mentors/999999/reviews').set(auth(studentToken)).send(review).expect(404);
+      await request(t.http).post('/api/v1/mentors/4/reviews').set(auth(studentToken)).send({ rating: 4, text: 'a\u0000b' }).expect(400);
+    });
+
+    it('keeps the rating exact when many students post at once', async () => {
+      const before = (await request(t.http).get('/api/v1/mentors/5').expect(200)).body as MentorBody;
+      const ratings = Array.from({ length: 20 }, (_, i) => (i % 5) + 1);
+      const responses = await Promise.all(
+        ratings.map((rating) =>
+          request(t.http)
+            .post('/api/v1/mentors/5/reviews')
+            .set(auth(studentToken))
+            .send({ rating, text: `parallel ${rating}` }),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(ratings.map(() => 201));
+      const after = (await request(t.http).get('/api/v1/mentors/5').expect(200)).body as MentorBody;
+      expect(after.review_count).toBe(before.review_count + 20);
+      const [{ average }] = await t.app.get(DataSource).query('SELECT AVG(rating) AS average FROM reviews WHERE mentor_id = 5');
+      expect(after.average_rating).toBeCloseTo(Number(average), 2);
     });
   });
 
@@ -187,6 +218,19 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
       const { body } = await request(t.http).get('/api/v1/courses/search?level=advanced&limit=7&page=2').expect(200);
       expect(body).toMatchObject({ page: 2, limit: 7 });
       expect((body as Page<{ level: string }>).items.every((c) => c.level === 'advanced')).toBe(true);
+    });
+
+    it('matches non-ASCII text in any case', async () => {
+      await t.app
+        .get(DataSource)
+        .query(
+          "INSERT INTO courses (mentor_id, title, description, level, price) VALUES (1, 'École de TypeScript', 'Cours complet', 'beginner', 10)",
+        );
+      const { body } = await request(t.http)
+        .get(`/api/v1/courses/search?q=${encodeURIComponent('ÉCOLE')}`)
+        .expect(200);
+      expect((body as Page<{ title: string }>).items.map((c) => c.title)).toEqual(['École de TypeScript']);
+      await request(t.http).get('/api/v1/courses/search?q=%00').expect(400);
     });
 
     it('treats LIKE wildcards in q as text', async () => {
@@ -205,6 +249,27 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
       expect((await request(t.http).get('/api/v1/courses/1').expect(200)).body).toMatchObject({ id: 1, mentor_id: expect.any(Number) });
       await request(t.http).get('/api/v1/courses/999999').expect(404);
       await request(t.http).get('/api/v1/courses/0').expect(400);
+    });
+  });
+
+  describe('tokens of users that changed', () => {
+    it('are refused once the user is deleted (401) and follow a role change at once (403)', async () => {
+      const dataSource = t.app.get(DataSource);
+      const users = dataSource.getRepository(User);
+      await users.insert({
+        email: 'temp-admin@test.local',
+        name: 'Temp',
+        role: 'admin',
+        passwordHash: (await users.findOneByOrFail({ role: 'student' })).passwordHash,
+      });
+      const token = await t.login('temp-admin@test.local', DEMO_PASSWORD);
+      await request(t.http).patch('/api/v1/mentors/6').set(auth(token)).send({ name: 'Renamed' }).expect(200);
+      await users.update({ email: 'temp-admin@test.local' }, { role: 'student' });
+      await request(t.http).patch('/api/v1/mentors/6').set(auth(token)).send({ name: 'Again' }).expect(403);
+      await users.delete({ email: 'temp-admin@test.local' });
+      const gone = await request(t.http).get('/api/v1/users/me').set(auth(token)).expect(401);
+      expect(gone.body.message).toBe('The user of this token no longer exists');
+      await request(t.http).post('/api/v1/mentors/6/reviews').set(auth(token)).send({ rating: 5, text: 'ghost' }).expect(401);
     });
   });
 

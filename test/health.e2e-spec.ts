@@ -14,17 +14,18 @@ describe.each(ENGINES)('health probes (%s)', (engine) => {
     it('live answers 200 with Terminus body and no-store', async () => {
       const response = await request(t.http).get('/api/v1/health/live').expect(200);
       expect(response.body).toMatchObject({ status: 'ok' });
-      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['cache-control']).toContain('no-store');
     });
 
     it('ready answers 200 with the database and shutdown checks up', async () => {
       const response = await request(t.http).get('/api/v1/health/ready').expect(200);
       expect(response.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, shutdown: { status: 'up' } } });
-      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['cache-control']).toContain('no-store');
     });
 
     it('detailed answers healthy with every check timed', async () => {
-      const { body } = await request(t.http).get('/api/v1/health/detailed').expect(200);
+      const { body, headers } = await request(t.http).get('/api/v1/health/detailed').expect(200);
+      expect(headers['cache-control']).toBe('no-store');
       expect(body).toMatchObject({ status: 'healthy', issues: [] });
       expect(body.checks).toEqual(
         expect.arrayContaining([expect.objectContaining({ check: 'database', status: 'ok', duration_ms: expect.any(Number) })]),
@@ -41,8 +42,9 @@ describe.each(ENGINES)('health probes (%s)', (engine) => {
         await adminQuery(`DROP DATABASE ${t.database.location} WITH (FORCE)`);
       }
       const ready = await request(t.http).get('/api/v1/health/ready').expect(503);
-      expect(ready.body).toMatchObject({ status: 'error', error: { database: { status: 'down' } } });
-      expect(ready.headers['cache-control']).toBe('no-store');
+      expect(ready.body).toMatchObject({ status: 'error', error: { database: { status: 'down', message: 'database unreachable' } } });
+      expect(JSON.stringify(ready.body)).not.toMatch(/ECONNREFUSED|does not exist|terminat/i);
+      expect(ready.headers['cache-control']).toContain('no-store');
       await request(t.http).get('/api/v1/health/live').expect(200);
       const detailed = await request(t.http).get('/api/v1/health/detailed').expect(503);
       expect(detailed.body.status).toBe('error');
@@ -55,7 +57,8 @@ describe.each(ENGINES)('health probes (%s)', (engine) => {
   it('keeps the detailed report for admins when configured so', async () => {
     const t = await createTestApp({ engine, env: { HEALTH_DETAILED_ACCESS: 'admin' } });
     try {
-      await request(t.http).get('/api/v1/health/detailed').expect(401);
+      const anonymous = await request(t.http).get('/api/v1/health/detailed').expect(401);
+      expect(anonymous.headers['cache-control']).toBe('no-store');
       await request(t.http)
         .get('/api/v1/health/detailed')
         .set('authorization', `Bearer ${await t.tokenFor('student')}`)
@@ -73,9 +76,10 @@ describe.each(ENGINES)('health probes (%s)', (engine) => {
 
 describe('a database that hangs (postgres pool exhausted)', () => {
   it('times the check out within its limit while the probes keep answering', async () => {
-    const t = await createTestApp({ engine: 'postgres', env: { DATABASE_POOL_SIZE: '1', HEALTH_CHECK_TIMEOUT_MS: '300' } });
+    const t = await createTestApp({ engine: 'postgres', env: { DATABASE_POOL_SIZE: '2', HEALTH_CHECK_TIMEOUT_MS: '300' } });
     try {
-      const hog = t.app.get(DataSource).query('SELECT pg_sleep(3)');
+      const dataSource = t.app.get(DataSource);
+      const hog = Promise.all([dataSource.query('SELECT pg_sleep(3)'), dataSource.query('SELECT pg_sleep(3)')]);
       const started = Date.now();
       const ready = await request(t.http).get('/api/v1/health/ready').expect(503);
       expect(Date.now() - started).toBeLessThan(2000);

@@ -23,6 +23,19 @@ describe('starting the built API', () => {
     [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET must be at least 32 characters/],
     [{ ADMIN_EMAIL: 'a@b.c' }, /^Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together$/],
     [{ LOG_TO_FILE: 'sometimes' }, /^Invalid configuration: LOG_TO_FILE must be true or false/],
+    [
+      { ADMIN_EMAIL: 'admin@localhost', ADMIN_PASSWORD: 'long-enough' },
+      /^Invalid configuration: ADMIN_EMAIL must be an email address with a domain/,
+    ],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'replace-with-at-least-32-random-characters' },
+      /^Invalid configuration: JWT_SECRET is still the placeholder/,
+    ],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40), ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'CHANGE-ME' },
+      /^Invalid configuration: ADMIN_PASSWORD is still the placeholder/,
+    ],
+    [{ DATABASE_POOL_SIZE: '1' }, /^Invalid configuration: DATABASE_POOL_SIZE must be an integer between 2 and 200/],
   ])('refuses %j with one line naming the variable', async (env, message) => {
     const api = spawnApi(env, cwd);
     expect(await api.exited).toBe(1);
@@ -30,6 +43,17 @@ describe('starting the built API', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(api.stderr()).not.toContain('hunter2');
+  });
+
+  it('adds no demo data and prints no password in production', async () => {
+    const api = spawnApi(
+      { PORT: '0', NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40), ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'a-real-password' },
+      cwd,
+    );
+    const port = await api.listening;
+    expect(((await (await fetch(`http://127.0.0.1:${port}/api/v1/mentors`)).json()) as { total: number }).total).toBe(0);
+    expect(api.stdout()).not.toContain('a-real-password');
+    expect(await api.stop()).toBe(0);
   });
 
   it('starts on the embedded defaults with demo data and a printed admin password, shown only once', async () => {

@@ -1,10 +1,13 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
+import { isEmail } from 'class-validator';
 import { ConfigError, enumVar, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
 import { NODE_ENVS } from '../config/app.config.js';
 
 /** Development-only default: the start is refused with it in production. */
 export const DEV_JWT_SECRET = 'mentorhub-dev-only-secret-do-not-use-in-production';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
+/** Values copied from .env.example or secret.example.yaml without being replaced. */
+const PLACEHOLDER = /change-?me|replace-?with|example|placeholder/i;
 
 export const authConfig = registerAs('auth', () => {
   const production = enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production';
@@ -15,18 +18,26 @@ export const authConfig = registerAs('auth', () => {
   if (production && jwtSecret.length < MIN_PRODUCTION_SECRET_LENGTH) {
     throw new ConfigError(`JWT_SECRET must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
   }
+  if (production && PLACEHOLDER.test(jwtSecret)) {
+    throw new ConfigError('JWT_SECRET is still the placeholder from the example files; set a random secret');
+  }
   const adminEmail = optionalStringVar('ADMIN_EMAIL')?.toLowerCase();
   const adminPassword = optionalStringVar('ADMIN_PASSWORD');
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
-  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) {
-    throw new ConfigError('ADMIN_EMAIL must be an email address');
+  // The same rule as the login form, or the admin could be created but never sign in.
+  if (adminEmail !== undefined && !isEmail(adminEmail)) {
+    throw new ConfigError('ADMIN_EMAIL must be an email address with a domain, e.g. admin@example.com');
   }
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
   }
+  if (production && adminPassword !== undefined && PLACEHOLDER.test(adminPassword)) {
+    throw new ConfigError('ADMIN_PASSWORD is still the placeholder from the example files');
+  }
   return {
+    production,
     jwtSecret,
     jwtExpiresInSeconds: intVar('JWT_EXPIRES_IN', 3600, { min: 60, max: 30 * 24 * 3600 }),
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,

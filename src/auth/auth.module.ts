@@ -25,6 +25,7 @@ import { PasswordHasher } from './password.hasher.js';
   ],
   controllers: [AuthController],
   providers: [AuthService, PasswordHasher, JwtAuthGuard, AdminBootstrapService],
-  exports: [JwtModule, JwtAuthGuard, PasswordHasher],
+  // TypeOrmModule: JwtAuthGuard is instantiated in the module of each controller using it and needs the User repository there.
+  exports: [JwtModule, JwtAuthGuard, PasswordHasher, TypeOrmModule],
 })
 export class AuthModule {}

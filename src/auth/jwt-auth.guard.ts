@@ -2,7 +2,9 @@ import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
-import { USER_ROLES, type UserRole } from '../users/user.entity.js';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { User, USER_ROLES, type UserRole } from '../users/user.entity.js';
 import { ROLES_METADATA } from './auth.constants.js';
 import type { AuthUser, JwtPayload } from './auth-user.js';
 
@@ -17,6 +19,7 @@ export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly jwt: JwtService,
     private readonly reflector: Reflector,
+    @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -48,6 +51,9 @@ export class JwtAuthGuard implements CanActivate {
     if (!Number.isInteger(payload.sub) || !USER_ROLES.includes(payload.role)) {
       throw new UnauthorizedException('The bearer token is invalid or expired');
     }
-    return { id: payload.sub, role: payload.role };
+    // The stored role wins over the token's, so deleting or demoting a user takes effect at once.
+    const user = await this.users.findOne({ where: { id: payload.sub }, select: { id: true, role: true } });
+    if (!user) throw new UnauthorizedException('The user of this token no longer exists');
+    return { id: user.id, role: user.role };
   }
 }

@@ -4,14 +4,18 @@ import { boolVar, enumVar, intVar, stringVar } from './env.util.js';
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 
-export const appConfig = registerAs('app', () => ({
-  nodeEnv: enumVar('NODE_ENV', NODE_ENVS, 'development'),
-  port: intVar('PORT', 8000, { min: 0, max: 65535 }),
-  logLevel: enumVar('LOG_LEVEL', LOG_LEVELS, 'log'),
-  logFile: stringVar('LOG_FILE', 'logs/app.log'),
-  logToFile: boolVar('LOG_TO_FILE', true),
-  demoData: boolVar('DEMO_DATA', true),
-  swagger: boolVar('SWAGGER_ENABLED', true),
-}));
+export const appConfig = registerAs('app', () => {
+  const nodeEnv = enumVar('NODE_ENV', NODE_ENVS, 'development');
+  return {
+    nodeEnv,
+    port: intVar('PORT', 8000, { min: 0, max: 65535 }),
+    logLevel: enumVar('LOG_LEVEL', LOG_LEVELS, 'log'),
+    logFile: stringVar('LOG_FILE', 'logs/app.log'),
+    logToFile: boolVar('LOG_TO_FILE', true),
+    // Demo users share a published password: never added in production unless asked for.
+    demoData: boolVar('DEMO_DATA', nodeEnv !== 'production'),
+    swagger: boolVar('SWAGGER_ENABLED', true),
+  };
+});
 
 export type AppConfig = ConfigType<typeof appConfig>;

@@ -6,12 +6,17 @@ import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { TypeOrmLogger } from './typeorm.logger.js';
 
-/** Builds TypeORM options for either engine; migrations run at start, never `synchronize`. */
+interface SqliteHandle {
+  pragma(sql: string): unknown;
+  function(name: string, options: { deterministic: boolean }, implementation: (value: unknown) => unknown): unknown;
+}
+
+/** Builds TypeORM options for either engine; DatabaseMigrator runs the migrations at start, never `synchronize`. */
 export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   const common = {
     entities: ENTITIES,
     migrations: MIGRATIONS,
-    migrationsRun: true,
+    migrationsRun: false,
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     logging: ['error', 'warn', 'migration'] as ('error' | 'warn' | 'migration')[],
@@ -29,8 +34,10 @@ export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOption
       enableWAL: true,
       // Waits for a concurrent writer (a backup, the seed command) instead of failing at once.
       timeout: 10_000,
-      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      prepareDatabase: (db: SqliteHandle) => {
         db.pragma('foreign_keys = ON');
+        // SQLite's built-in lower() folds ASCII only; searches must be case-insensitive for "École" too.
+        db.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
       },
     };
   }
@@ -42,6 +49,9 @@ export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOption
       max: config.poolSize,
       connectionTimeoutMillis: 5_000,
       statement_timeout: config.queryTimeoutMs,
+      // The client-side bound also covers a server that accepts and never answers.
+      query_timeout: config.queryTimeoutMs + 1_000,
+      keepAlive: true,
       application_name: 'mentorhub-api',
     },
   };

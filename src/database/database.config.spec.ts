@@ -20,6 +20,8 @@ describe('parseDatabaseUrl', () => {
     expect(() => parseDatabaseUrl('mysql://root@localhost/x')).toThrow(/^DATABASE_URL must start with sqlite: or postgres:\/\//);
     expect(() => parseDatabaseUrl('postgres://localhost')).toThrow(/DATABASE_URL must name a host and a database/);
     expect(() => parseDatabaseUrl('sqlite:')).toThrow(/DATABASE_URL/);
+    expect(() => parseDatabaseUrl('sqlite://data/x.sqlite')).toThrow(/sqlite:\/\/\/<absolute path>/);
+    expect(() => parseDatabaseUrl('sqlite::memory:')).toThrow(/in-memory/);
   });
 
   it('never echoes the password of a refused URL', () => {

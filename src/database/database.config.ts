@@ -1,8 +1,6 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { ConfigError, intVar, stringVar } from '../config/env.util.js';
 
-export type DatabaseEngine = 'sqlite' | 'postgres';
-
 export interface SqliteConnection {
   engine: 'sqlite';
   /** Path of the database file, relative to the working directory unless absolute. */
@@ -21,8 +19,13 @@ export const DEFAULT_DATABASE_URL = 'sqlite:data/mentorhub.sqlite';
 
 export function parseDatabaseUrl(raw: string): DatabaseConnection {
   if (raw.startsWith('sqlite:')) {
-    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new ConfigError('DATABASE_URL must name a file after "sqlite:", e.g. sqlite:data/mentorhub.sqlite');
+    const rest = raw.slice('sqlite:'.length);
+    // sqlite:relative/path or sqlite:///absolute/path; "sqlite://x" is ambiguous and refused.
+    const path = rest.startsWith('///') ? rest.slice(2) : rest;
+    if (path === '' || (path.startsWith('//') && !rest.startsWith('///'))) {
+      throw new ConfigError('DATABASE_URL must be sqlite:<relative path> or sqlite:///<absolute path>, e.g. sqlite:data/mentorhub.sqlite');
+    }
+    if (path === ':memory:') throw new ConfigError('DATABASE_URL cannot be an in-memory SQLite database: its data would be lost at exit');
     return { engine: 'sqlite', path };
   }
   if (/^postgres(ql)?:\/\//.test(raw)) {
@@ -44,7 +47,8 @@ export function parseDatabaseUrl(raw: string): DatabaseConnection {
 
 export const databaseConfig = registerAs('database', () => ({
   connection: parseDatabaseUrl(stringVar('DATABASE_URL', DEFAULT_DATABASE_URL)),
-  poolSize: intVar('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+  // At least 2: start-up work holds one connection for its advisory lock while it runs on another.
+  poolSize: intVar('DATABASE_POOL_SIZE', 10, { min: 2, max: 200 }),
   queryTimeoutMs: intVar('DATABASE_QUERY_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
 }));
 

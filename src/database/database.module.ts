@@ -1,8 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from './data-source.options.js';
 import { databaseConfig, type DatabaseConfig } from './database.config.js';
+import { DatabaseLockService } from './database-lock.service.js';
+import { DatabaseMigrator } from './database.migrator.js';
+import { TransactionRunner } from './transaction.runner.js';
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -10,5 +14,7 @@ import { databaseConfig, type DatabaseConfig } from './database.config.js';
       useFactory: (config: DatabaseConfig) => ({ ...buildDataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
     }),
   ],
+  providers: [DatabaseLockService, DatabaseMigrator, TransactionRunner],
+  exports: [DatabaseLockService, TransactionRunner],
 })
 export class DatabaseModule {}

@@ -8,7 +8,7 @@ import { Review } from '../reviews/review.entity.js';
 import { User } from '../users/user.entity.js';
 import { generateDemoData, type DemoDataSize, type IdOffsets } from './demo-data.generator.js';
 
-/** The password of every generated demo user (documented in the README; demo data is off in production). */
+/** The password of every generated demo user (documented in the README; demo data is off by default in production). */
 export const DEMO_PASSWORD = 'mentorhub-demo';
 /** Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 const CHUNK_ROWS = 1000;

@@ -25,9 +25,17 @@ export class GracefulShutdownService {
     this.logger.log(`${signal} received: not ready any more, draining for ${this.config.shutdownDrainMs} ms`);
     if (this.config.shutdownDrainMs > 0) await sleep(this.config.shutdownDrainMs);
     const server = app.getHttpServer() as Server;
-    // Stops accepting, closes idle keep-alive sockets and resolves once in-flight requests are answered.
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    this.logger.log('In-flight requests finished; closing connections');
+    // Stops accepting, closes idle keep-alive sockets and resolves once in-flight requests are answered…
+    const closed = new Promise<'closed'>((resolve) => server.close(() => resolve('closed')));
+    // …unless one hangs: past the timeout its connection is cut so the process still exits before SIGKILL.
+    const outcome = await Promise.race([closed, sleep(this.config.shutdownTimeoutMs, 'timeout' as const, { ref: false })]);
+    if (outcome === 'timeout') {
+      this.logger.warn(`Requests still running after ${this.config.shutdownTimeoutMs} ms; closing their connections`);
+      server.closeAllConnections();
+      await closed;
+    } else {
+      this.logger.log('In-flight requests finished; closing connections');
+    }
     await app.close();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { healthConfig, type HealthConfig } from './health.config.js';
@@ -29,6 +29,13 @@ export class HealthReportService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
+
+  /** The report, as a 503 when its status is `error` (orchestrators and dashboards read the code). */
+  async reportOrThrow(): Promise<HealthReportDto> {
+    const report = await this.report();
+    if (report.status === 'error') throw new ServiceUnavailableException(report);
+    return report;
+  }
 
   async report(): Promise<HealthReportDto> {
     const checks = await Promise.all(this.definitions().map((definition) => this.runCheck(definition)));

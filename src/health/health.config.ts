@@ -19,6 +19,8 @@ export const healthConfig = registerAs('health', () => {
     checkTimeoutMs: intVar('HEALTH_CHECK_TIMEOUT_MS', 1_000, { min: 10, max: 60_000 }),
     detailedAccess: enumVar('HEALTH_DETAILED_ACCESS', HEALTH_DETAILED_ACCESS, 'public'),
     shutdownDrainMs: intVar('SHUTDOWN_DRAIN_MS', production ? 5_000 : 0, { min: 0, max: 600_000 }),
+    /** After the drain, how long in-flight requests may take before their connections are cut. */
+    shutdownTimeoutMs: intVar('SHUTDOWN_TIMEOUT_MS', 15_000, { min: 0, max: 600_000 }),
   };
 });
 

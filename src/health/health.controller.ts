@@ -1,17 +1,14 @@
-import { Controller, Get, HttpCode, HttpStatus, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { DetailedHealthAccessGuard } from './health-access.guard.js';
 import { HealthReportDto } from './health-report.dto.js';
 import { HealthReportService } from './health-report.service.js';
-import { NoStoreInterceptor } from './no-store.interceptor.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
 
 @ApiTags('health')
 @Controller('health')
-@UseInterceptors(NoStoreInterceptor)
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
@@ -36,12 +33,9 @@ export class HealthController {
 
   @Get('detailed')
   @UseGuards(DetailedHealthAccessGuard)
-  @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: HealthReportDto, description: 'healthy or degraded' })
   @ApiServiceUnavailableResponse({ type: HealthReportDto, description: 'error' })
-  async detailed(@Res({ passthrough: true }) response: Response): Promise<HealthReportDto> {
-    const report = await this.reports.report();
-    if (report.status === 'error') response.status(HttpStatus.SERVICE_UNAVAILABLE);
-    return report;
+  detailed(): Promise<HealthReportDto> {
+    return this.reports.reportOrThrow();
   }
 }

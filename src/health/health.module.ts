@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { GracefulShutdownService } from './graceful-shutdown.service.js';
 import { DetailedHealthAccessGuard } from './health-access.guard.js';
 import { HealthReportService } from './health-report.service.js';
 import { HealthController } from './health.controller.js';
+import { NoStoreMiddleware } from './no-store.middleware.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
 
 @Module({
@@ -13,4 +14,8 @@ import { ShutdownHealthIndicator } from './shutdown.health.js';
   providers: [GracefulShutdownService, DatabaseHealthIndicator, ShutdownHealthIndicator, HealthReportService, DetailedHealthAccessGuard],
   exports: [GracefulShutdownService],
 })
-export class HealthModule {}
+export class HealthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(NoStoreMiddleware).forRoutes(HealthController);
+  }
+}

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateIf,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { PageDtoOf, PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import type { Mentor } from './mentor.entity.js';
 
@@ -14,22 +26,25 @@ export class ListMentorsQueryDto extends PaginationQueryDto {
   sort: MentorSort = 'id';
 }
 
+/** Absent fields are left alone; an explicit null is validated (and refused) like any other value. */
+const isPresent = (_: object, value: unknown) => value !== undefined;
+
 export class UpdateMentorDto {
   @ApiPropertyOptional({ maxLength: 120 })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsString()
   @MinLength(1)
   @MaxLength(120)
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsString()
   @MaxLength(5000)
   bio?: string;
 
   @ApiPropertyOptional({ type: [String], maxItems: 20 })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -37,8 +52,7 @@ export class UpdateMentorDto {
   expertise?: string[];
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100000 })
-  @IsOptional()
-  @Type(() => Number)
+  @ValidateIf(isPresent)
   @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(100_000)

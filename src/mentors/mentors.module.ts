@@ -8,6 +8,5 @@ import { MentorsService } from './mentors.service.js';
   imports: [TypeOrmModule.forFeature([Mentor])],
   controllers: [MentorsController],
   providers: [MentorsService],
-  exports: [MentorsService],
 })
 export class MentorsModule {}

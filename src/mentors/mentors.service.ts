@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOptionsOrder, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
+import { TransactionRunner } from '../database/transaction.runner.js';
 import { MentorDto, type ListMentorsQueryDto, type MentorSort, type UpdateMentorDto } from './mentor.dto.js';
 import { Mentor } from './mentor.entity.js';
 
@@ -17,7 +18,10 @@ const ORDER_BY_SORT: Record<MentorSort, FindOptionsOrder<Mentor>> = {
 
 @Injectable()
 export class MentorsService {
-  constructor(@InjectRepository(Mentor) private readonly mentors: Repository<Mentor>) {}
+  constructor(
+    @InjectRepository(Mentor) private readonly mentors: Repository<Mentor>,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   async list(query: ListMentorsQueryDto): Promise<PageDto<MentorDto>> {
     const [rows, total] = await this.mentors.findAndCount({
@@ -37,18 +41,22 @@ export class MentorsService {
 
   /** Admins may edit any mentor; a mentor only their own profile. */
   async update(id: number, changes: UpdateMentorDto, user: AuthUser): Promise<MentorDto> {
-    const mentor = await this.getOrFail(id);
-    if (user.role !== 'admin' && mentor.userId !== user.id) {
-      throw new ForbiddenException('Only an admin or the mentor themselves can update this profile');
-    }
     if (Object.values(changes).every((value) => value === undefined)) {
       throw new BadRequestException('Nothing to update: send at least one of name, bio, expertise, hourly_rate');
     }
-    if (changes.name !== undefined) mentor.name = changes.name;
-    if (changes.bio !== undefined) mentor.bio = changes.bio;
-    if (changes.expertise !== undefined) mentor.expertise = changes.expertise;
-    if (changes.hourly_rate !== undefined) mentor.hourlyRate = changes.hourly_rate;
-    return MentorDto.from(await this.mentors.save(mentor));
+    const saved = await this.transactions.run(async (manager) => {
+      const mentor = await manager.findOneBy(Mentor, { id });
+      if (!mentor) throw new NotFoundException(`Mentor ${id} not found`);
+      if (user.role !== 'admin' && mentor.userId !== user.id) {
+        throw new ForbiddenException('Only an admin or the mentor themselves can update this profile');
+      }
+      if (changes.name !== undefined) mentor.name = changes.name;
+      if (changes.bio !== undefined) mentor.bio = changes.bio;
+      if (changes.expertise !== undefined) mentor.expertise = changes.expertise;
+      if (changes.hourly_rate !== undefined) mentor.hourlyRate = changes.hourly_rate;
+      return manager.save(mentor);
+    });
+    return MentorDto.from(saved);
   }
 
   private async getOrFail(id: number): Promise<Mentor> {

@@ -1,12 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageDtoOf } from '../common/dto/pagination.dto.js';
 import type { Review } from './review.entity.js';
 
 export class CreateReviewDto {
   @ApiProperty({ minimum: 1, maximum: 5 })
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(5)

@@ -1,8 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { DataSource, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageDto, pageWindow, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
+import { TransactionRunner } from '../database/transaction.runner.js';
 import { Mentor } from '../mentors/mentor.entity.js';
 import { ReviewDto, type CreateReviewDto } from './review.dto.js';
 import { Review } from './review.entity.js';
@@ -12,7 +13,7 @@ export class ReviewsService {
   constructor(
     @InjectRepository(Review) private readonly reviews: Repository<Review>,
     @InjectRepository(Mentor) private readonly mentors: Repository<Mentor>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   async listForMentor(mentorId: number, query: PaginationQueryDto): Promise<PageDto<ReviewDto>> {
@@ -29,25 +30,29 @@ export class ReviewsService {
     );
   }
 
-  /** Adds the review and refreshes the mentor's rating in one transaction. */
+  /**
+   * Adds the review and refreshes the mentor's rating in one transaction. Locking the mentor row
+   * first makes concurrent reviews of one mentor take turns, so each recount sees the others.
+   */
   async create(mentorId: number, input: CreateReviewDto, author: AuthUser): Promise<ReviewDto> {
-    await this.assertMentorExists(mentorId);
-    const review = await this.dataSource.transaction(async (manager) => {
+    const review = await this.transactions.run(async (manager) => {
+      const locked = await manager
+        .createQueryBuilder()
+        .update(Mentor)
+        .set({ reviewCount: () => 'review_count' })
+        .where('id = :mentorId', { mentorId })
+        .execute();
+      if (!locked.affected) throw new NotFoundException(`Mentor ${mentorId} not found`);
       const saved = await manager.save(manager.create(Review, { mentorId, authorId: author.id, rating: input.rating, text: input.text }));
-      const stats = await manager
-        .createQueryBuilder(Review, 'review')
-        .select('AVG(review.rating)', 'average')
-        .addSelect('COUNT(*)', 'count')
-        .where('review.mentorId = :mentorId', { mentorId })
-        .getRawOne<{ average: string | number; count: string | number }>();
-      await manager.update(
-        Mentor,
-        { id: mentorId },
-        {
-          averageRating: Math.round(Number(stats?.average ?? 0) * 100) / 100,
-          reviewCount: Number(stats?.count ?? 0),
-        },
-      );
+      await manager
+        .createQueryBuilder()
+        .update(Mentor)
+        .set({
+          averageRating: () => 'COALESCE((SELECT ROUND(AVG(r.rating), 2) FROM reviews r WHERE r.mentor_id = :mentorId), 0)',
+          reviewCount: () => '(SELECT COUNT(*) FROM reviews r WHERE r.mentor_id = :mentorId)',
+        })
+        .where('id = :mentorId', { mentorId })
+        .execute();
       return saved;
     });
     return ReviewDto.from(review);

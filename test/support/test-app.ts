@@ -5,13 +5,13 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { DEMO_PASSWORD } from '../../src/demo-data/demo-data.service.js';
 import { User } from '../../src/users/user.entity.js';
 import { createTestDatabase, type Engine, type TestDatabase } from './test-database.js';
 
 export const TEST_ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' };
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
-/** Password of every generated demo user (see DemoDataService). */
-export const DEMO_PASSWORD = 'mentorhub-demo';
+export { DEMO_PASSWORD } from '../../src/demo-data/demo-data.service.js';
 
 export interface TestAppOptions {
   engine: Engine;

@@ -16,6 +16,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
+      if (exception.getStatus() >= 500)
+        this.logger.warn(`${request.method} ${request.path} answered ${exception.getStatus()}: ${exception.message}`);
       this.reply(response, exception.getStatus(), typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
       return;
     }
