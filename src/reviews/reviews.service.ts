@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { MeasureTime } from '../metrics/measure-time.decorator.js';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -15,6 +16,7 @@ export class ReviewsService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
+  @MeasureTime()
   async listForMentor(mentorId: number, query: PaginationQueryDto): Promise<PageDto<ReviewDto>> {
     await this.assertMentorExists(mentorId);
     const [rows, total] = await this.reviews.findAndCount({
@@ -31,6 +33,7 @@ export class ReviewsService {
   }
 
   /** Adds the review and refreshes the mentor's rating in one transaction. */
+  @MeasureTime()
   async create(mentorId: number, input: CreateReviewDto, author: AuthUser): Promise<ReviewDto> {
     await this.assertMentorExists(mentorId);
     const review = await this.dataSource.transaction(async (manager) => {
