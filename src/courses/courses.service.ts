@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { MeasureTime } from '../metrics/measure-time.decorator.js';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
@@ -10,6 +11,7 @@ import { Course } from './course.entity.js';
 export class CoursesService {
   constructor(@InjectRepository(Course) private readonly courses: Repository<Course>) {}
 
+  @MeasureTime()
   async search(query: SearchCoursesQueryDto): Promise<PageDto<CourseDto>> {
     const builder = this.courses.createQueryBuilder('course');
     const term = query.q?.trim();

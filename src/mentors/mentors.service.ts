@@ -1,4 +1,5 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { MeasureTime } from '../metrics/measure-time.decorator.js';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOptionsOrder, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -23,6 +24,7 @@ export class MentorsService {
     private readonly transactions: TransactionRunner,
   ) {}
 
+  @MeasureTime()
   async list(query: ListMentorsQueryDto): Promise<PageDto<MentorDto>> {
     const [rows, total] = await this.mentors.findAndCount({
       order: ORDER_BY_SORT[query.sort],

@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { MeasureTime } from '../metrics/measure-time.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageDto, pageWindow, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import { TransactionRunner } from '../database/transaction.runner.js';
@@ -16,6 +17,7 @@ export class ReviewsService {
     private readonly transactions: TransactionRunner,
   ) {}
 
+  @MeasureTime()
   async listForMentor(mentorId: number, query: PaginationQueryDto): Promise<PageDto<ReviewDto>> {
     await this.assertMentorExists(mentorId);
     const [rows, total] = await this.reviews.findAndCount({
@@ -34,6 +36,7 @@ export class ReviewsService {
    * Adds the review and refreshes the mentor's rating in one transaction. Locking the mentor row
    * first makes concurrent reviews of one mentor take turns, so each recount sees the others.
    */
+  @MeasureTime()
   async create(mentorId: number, input: CreateReviewDto, author: AuthUser): Promise<ReviewDto> {
     const review = await this.transactions.run(async (manager) => {
       const locked = await manager

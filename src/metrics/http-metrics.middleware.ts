@@ -1,0 +1,48 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { performance } from 'node:perf_hooks';
+import type { Registry } from 'prom-client';
+import { HttpDurationHistogram } from './http-duration.histogram.js';
+import { metricsConfig, type MetricsConfig } from './metrics.config.js';
+import { CLIENT_CLOSED_REQUEST, PROMETHEUS_REGISTRY } from './metrics.constants.js';
+import { RequestStatsStore } from './request-stats.store.js';
+import { RouteTemplateResolver } from './route-template.resolver.js';
+
+/**
+ * Records every HTTP response exactly once. It is mounted ahead of everything else (see
+ * `configureApp`), so it sees requests that guards, pipes, the exception filter, the body
+ * parser or the not-found handler answer, and it records on the response's single `close`
+ * event: complete responses with their status, responses the client abandoned as 499.
+ */
+@Injectable()
+export class HttpMetricsMiddleware implements NestMiddleware {
+  readonly enabled: boolean;
+  private readonly duration: HttpDurationHistogram;
+
+  constructor(
+    @Inject(metricsConfig.KEY) config: MetricsConfig,
+    @Inject(PROMETHEUS_REGISTRY) registry: Registry,
+    private readonly store: RequestStatsStore,
+    private readonly routes: RouteTemplateResolver,
+  ) {
+    this.enabled = config.enabled;
+    this.duration = new HttpDurationHistogram(registry);
+  }
+
+  use = (request: Request, response: Response, next: NextFunction): void => {
+    const startedAt = performance.now();
+    // A closure rather than a property on the response: adding properties to Node's response
+    // objects changes their hidden class and slows every other access to them.
+    response.on('close', () => this.finish(request, response, startedAt));
+    next();
+  };
+
+  private finish(request: Request, response: Response, startedAt: number): void {
+    const durationMs = performance.now() - startedAt;
+    const aborted = !response.writableFinished;
+    const status = aborted ? CLIENT_CLOSED_REQUEST : response.statusCode;
+    const route = this.routes.resolve(request, status);
+    this.store.record(request.method, route, status, durationMs, aborted);
+    this.duration.observe(request.method, route, status, durationMs / 1000);
+  }
+}

@@ -1,0 +1,34 @@
+import { ConfigError } from '../config/env.util.js';
+import { DEFAULT_EXCLUDED_PREFIXES, metricsConfig, parsePrefixList } from './metrics.config.js';
+
+describe('metrics config', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('has the documented defaults', () => {
+    for (const name of Object.keys(process.env).filter((key) => key.startsWith('METRICS_') || key === 'BACKUP_DIR'))
+      delete process.env[name];
+    expect(metricsConfig()).toEqual({
+      enabled: true,
+      slowMs: 500,
+      token: undefined,
+      sampleIntervalMs: 5000,
+      maxSeries: 200,
+      excludedPrefixes: ['/api/v1/health', '/metrics'],
+      diskPath: undefined,
+      backupDir: 'backups',
+    });
+    expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics');
+  });
+
+  it('normalises prefixes and refuses bad values naming the variable', () => {
+    expect(parsePrefixList('X', ' api/v1/health/ , /metrics,,/internal/')).toEqual(['/api/v1/health', '/metrics', '/internal']);
+    process.env.METRICS_SLOW_MS = 'fast';
+    expect(() => metricsConfig()).toThrow(new ConfigError('METRICS_SLOW_MS must be an integer between 1 and 3600000, got "fast"'));
+    delete process.env.METRICS_SLOW_MS;
+    process.env.METRICS_ENABLED = 'maybe';
+    expect(() => metricsConfig()).toThrow(/METRICS_ENABLED must be true or false/);
+  });
+});

@@ -1,0 +1,34 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { boolVar, ConfigError, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
+
+export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics';
+
+/** Comma-separated route prefixes, normalised to a leading slash and no trailing one. */
+export function parsePrefixList(name: string, raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => {
+      if (/\s/.test(item)) throw new ConfigError(`${name} must be a comma-separated list of route prefixes, got "${item}"`);
+      return `/${item.replace(/^\/+|\/+$/g, '')}`;
+    });
+}
+
+export const metricsConfig = registerAs('metrics', () => ({
+  /** false stops per-request and @MeasureTime recording (system sampling continues: health needs it). */
+  enabled: boolVar('METRICS_ENABLED', true),
+  slowMs: intVar('METRICS_SLOW_MS', 500, { min: 1, max: 3_600_000 }),
+  /** When set, GET /metrics requires it as a bearer token. */
+  token: optionalStringVar('METRICS_TOKEN'),
+  sampleIntervalMs: intVar('METRICS_SAMPLE_INTERVAL_MS', 5000, { min: 100, max: 3_600_000 }),
+  /** Cap on distinct method + route series (and operation names); beyond it they share an overflow bucket. */
+  maxSeries: intVar('METRICS_MAX_SERIES', 200, { min: 10, max: 10_000 }),
+  /** Probe and scrape routes left out of popular_endpoints and slow_endpoints. */
+  excludedPrefixes: parsePrefixList('METRICS_EXCLUDED_PREFIXES', stringVar('METRICS_EXCLUDED_PREFIXES', DEFAULT_EXCLUDED_PREFIXES)),
+  /** Filesystem to report; unset → the SQLite database's folder, or BACKUP_DIR with PostgreSQL. */
+  diskPath: optionalStringVar('METRICS_DISK_PATH'),
+  backupDir: stringVar('BACKUP_DIR', 'backups'),
+}));
+
+export type MetricsConfig = ConfigType<typeof metricsConfig>;

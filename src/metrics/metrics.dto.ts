@@ -1,0 +1,89 @@
+/** Response of GET /api/v1/admin/metrics: SPEC's field names, plus extras. */
+export interface SlowEndpointDto {
+  endpoint: string;
+  method: string;
+  avg_ms: number;
+  max_ms: number;
+  p95_ms: number;
+  count: number;
+}
+
+export interface PopularEndpointDto {
+  endpoint: string;
+  method: string;
+  calls: number;
+}
+
+export interface EndpointStatsDto {
+  endpoint: string;
+  method: string;
+  count: number;
+  errors: number;
+  client_errors: number;
+  avg_ms: number;
+  max_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  statuses: Record<string, number>;
+}
+
+export interface OperationStatsDto {
+  name: string;
+  count: number;
+  errors: number;
+  slow: number;
+  avg_ms: number;
+  max_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+}
+
+export interface AdminMetricsDto {
+  timestamp: string;
+  uptime_seconds: number;
+  system: {
+    cpu_percent: number;
+    memory_percent: number;
+    memory_used_mb: number;
+    memory_total_mb: number;
+    disk_percent: number;
+    disk_used_gb: number;
+    disk_total_gb: number;
+    process_cpu_percent: number;
+    cpu_cores: number;
+    memory_cgroup_limit: boolean;
+    disk_path: string;
+    disk_error?: string;
+    event_loop_lag_ms: number;
+    event_loop_lag_p99_ms: number;
+    event_loop_lag_max_ms: number;
+    process_memory: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; external_mb: number };
+    sampled_at: string | null;
+  };
+  application: {
+    total_requests: number;
+    total_errors: number;
+    error_rate_percent: number;
+    requests_per_second: number;
+    total_client_errors: number;
+    aborted_requests: number;
+    requests_per_second_lifetime: number;
+    recent_window: { seconds: number; requests: number; errors: number; error_rate_percent: number };
+    since: string;
+    endpoint_series: number;
+    overflowed_requests: number;
+    recording_enabled: boolean;
+  };
+  slow_endpoints: SlowEndpointDto[];
+  popular_endpoints: PopularEndpointDto[];
+  endpoints: EndpointStatsDto[];
+  operations: OperationStatsDto[];
+  /** Sections other modules registered (cache, backup, …) are merged in at the top level. */
+  [section: string]: unknown;
+}
+
+export interface MetricsResetDto {
+  reset_at: string;
+}
