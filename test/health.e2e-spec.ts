@@ -1,6 +1,8 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { adminQuery, ENGINES } from './support/test-database.js';
 
 describe.each(ENGINES)('health probes (%s)', (engine) => {
@@ -89,6 +91,91 @@ describe('a database that hangs (postgres pool exhausted)', () => {
       expect(detailed.body.issues[0]).toMatchObject({ check: 'database', message: 'database check timed out after 300 ms' });
       await hog;
       await request(t.http).get('/api/v1/health/ready').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+@Controller('test-health')
+class FaultController {
+  @Get('boom')
+  boom(): never {
+    throw new Error('boom');
+  }
+
+  @Get('block')
+  block(@Query('ms') ms: string) {
+    const until = Date.now() + Number(ms);
+    while (Date.now() < until) {
+      // Busy-waits: the event loop is blocked, as a runaway computation would block it.
+    }
+    return { blocked: Number(ms) };
+  }
+}
+
+describe('thresholds lowered through configuration', () => {
+  it('report degraded with the issue named, observed and thresholded', async () => {
+    const t = await createTestApp({
+      engine: 'sqlite',
+      controllers: [FaultController],
+      env: { HEALTH_MEMORY_THRESHOLD: '1', HEALTH_DISK_THRESHOLD: '1', HEALTH_ERROR_RATE_THRESHOLD: '1' },
+    });
+    try {
+      await request(t.http).get('/api/v1/test-health/boom').expect(500);
+      await request(t.http).get('/api/v1/mentors').expect(200);
+      const { body } = await request(t.http).get('/api/v1/health/detailed').expect(200);
+      expect(body.status).toBe('degraded');
+      const byCheck = Object.fromEntries((body.issues as { check: string; observed: number }[]).map((issue) => [issue.check, issue]));
+      expect(byCheck.memory).toMatchObject({
+        status: 'warn',
+        threshold: 1,
+        observed: expect.any(Number),
+        message: 'Memory usage of the machine above 1%',
+      });
+      expect(byCheck.disk).toMatchObject({ status: 'warn', threshold: 1, message: 'Disk usage above 1%' });
+      expect(byCheck.error_rate).toMatchObject({ status: 'warn', observed: 50, threshold: 1 });
+      expect(byCheck.database).toBeUndefined();
+      expect(body.metrics.system.memory.percent).toBe(byCheck.memory.observed);
+      expect(JSON.stringify(body)).not.toContain(TEST_JWT_SECRET);
+      await request(t.http).get('/api/v1/health/ready').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('report error when the disk is past the critical threshold', async () => {
+    const t = await createTestApp({ engine: 'sqlite', env: { HEALTH_DISK_CRITICAL_THRESHOLD: '1' } });
+    try {
+      const { body } = await request(t.http).get('/api/v1/health/detailed').expect(503);
+      expect(body.status).toBe('error');
+      expect(body.issues).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'disk', status: 'critical', threshold: 1 })]));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('fail liveness when the event loop stalled past its limit, and degrade the report', async () => {
+    const t = await createTestApp({
+      engine: 'sqlite',
+      controllers: [FaultController],
+      env: { METRICS_SAMPLE_INTERVAL_MS: '1000', HEALTH_EVENT_LOOP_LAG_MS: '100', HEALTH_LIVENESS_EVENT_LOOP_LAG_MS: '500' },
+    });
+    const liveStatus = async () => (await request(t.http).get('/api/v1/health/live')).status;
+    const waitForLive = async (status: number) => {
+      for (let attempt = 0; attempt < 60 && (await liveStatus()) !== status; attempt++) await sleep(50);
+      return liveStatus();
+    };
+    try {
+      await request(t.http).get('/api/v1/test-health/block?ms=1200').expect(200);
+      expect(await waitForLive(503)).toBe(503);
+      const live = await request(t.http).get('/api/v1/health/live').expect(503);
+      expect(live.body.error.event_loop).toMatchObject({ status: 'down', threshold: 500 });
+      const { body } = await request(t.http).get('/api/v1/health/detailed').expect(200);
+      expect(body.issues).toEqual(
+        expect.arrayContaining([expect.objectContaining({ check: 'event_loop', status: 'warn', threshold: 100 })]),
+      );
+      expect(await waitForLive(200)).toBe(200);
     } finally {
       await t.close();
     }

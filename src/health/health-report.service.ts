@@ -1,32 +1,36 @@
-import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { RequestStatsStore } from '../metrics/request-stats.store.js';
+import { SystemMetricsService } from '../metrics/system-metrics.service.js';
+import { DatabaseHealthIndicator } from './database.health.js';
 import { healthConfig, type HealthConfig } from './health.config.js';
 import type { CheckStatus, HealthCheckDto, HealthIssueDto, HealthReportDto, ReportStatus } from './health-report.dto.js';
-
-export interface CheckOutcome {
-  status: CheckStatus;
-  observed?: number | string | null;
-  threshold?: number | null;
-  message?: string;
-}
+import { SystemHealthIndicators } from './system.health.js';
 
 interface CheckDefinition {
   name: string;
-  /** What a check that times out or throws counts as: a dead database is critical, a slow cache is not. */
+  /** What "down" (or a timeout) of this check means: a dead database is critical, a slow cache is not. */
   failure: Exclude<CheckStatus, 'ok'>;
-  run: () => Promise<CheckOutcome> | CheckOutcome;
+  run: () => HealthIndicatorResult | PromiseLike<HealthIndicatorResult>;
 }
 
 const STATUS_OF: Record<CheckStatus, ReportStatus> = { ok: 'healthy', warn: 'degraded', critical: 'error' };
+const SEVERITY: Record<CheckStatus, number> = { ok: 0, warn: 1, critical: 2 };
 
-/** The detailed health report: every check bounded by the timeout, timed, and summarised by the worst status. */
+/**
+ * The detailed health report: runs every Terminus indicator (each bounded by the check timeout
+ * and timed) and turns their up/degraded/down into SPEC's healthy/degraded/error with issues.
+ */
 @Injectable()
 export class HealthReportService {
-  private readonly logger = new Logger(HealthReportService.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly database: DatabaseHealthIndicator,
+    private readonly systemChecks: SystemHealthIndicators,
+    private readonly system: SystemMetricsService,
+    private readonly requests: RequestStatsStore,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
 
@@ -39,57 +43,66 @@ export class HealthReportService {
 
   async report(): Promise<HealthReportDto> {
     const checks = await Promise.all(this.definitions().map((definition) => this.runCheck(definition)));
-    const issues: HealthIssueDto[] = checks
-      .filter((check) => check.status !== 'ok')
-      .map(({ check, status, observed, threshold, message }) => ({
-        check,
-        status: status as Exclude<CheckStatus, 'ok'>,
-        observed,
-        threshold,
-        message: message ?? `${check} is ${status}`,
-      }));
-    const worst = checks.some((c) => c.status === 'critical') ? 'critical' : checks.some((c) => c.status === 'warn') ? 'warn' : 'ok';
+    const issues: HealthIssueDto[] = checks.flatMap(({ check, status, observed, threshold, message }) =>
+      status === 'ok' ? [] : [{ check, status, observed, threshold, message: message ?? `${check} is ${status}` }],
+    );
+    const worst = checks.reduce<CheckStatus>((acc, check) => (SEVERITY[check.status] > SEVERITY[acc] ? check.status : acc), 'ok');
     return {
       status: STATUS_OF[worst],
       issues,
-      metrics: { database: { engine: this.dataSource.options.type } },
+      metrics: {
+        system: this.system.snapshot(),
+        application: this.requests.recentWindow(),
+        database: { engine: this.dataSource.options.type },
+      },
       checks,
       timestamp: new Date().toISOString(),
     };
   }
 
   private definitions(): CheckDefinition[] {
+    const system = this.systemChecks;
     return [
-      {
-        name: 'database',
-        failure: 'critical',
-        run: async () => {
-          if (!this.dataSource.isInitialized) return { status: 'critical', message: 'Database connection is closed' };
-          await this.dataSource.query('SELECT 1');
-          return { status: 'ok' };
-        },
-      },
+      { name: 'database', failure: 'critical', run: () => this.database.check() },
+      { name: 'disk', failure: 'critical', run: () => system.disk() },
+      { name: 'cpu', failure: 'warn', run: () => system.cpu() },
+      { name: 'memory', failure: 'warn', run: () => system.memory() },
+      { name: 'heap', failure: 'warn', run: () => system.heap() },
+      { name: 'event_loop', failure: 'warn', run: () => system.eventLoop() },
+      { name: 'error_rate', failure: 'warn', run: () => system.errorRate() },
     ];
   }
 
   private async runCheck(definition: CheckDefinition): Promise<HealthCheckDto> {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<CheckOutcome>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ status: definition.failure, message: `${definition.name} check timed out after ${this.config.checkTimeoutMs} ms` }),
-        this.config.checkTimeoutMs,
-      );
-    });
-    let outcome: CheckOutcome;
+    const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.config.checkTimeoutMs)));
+    let result: HealthIndicatorResult | undefined;
     try {
-      outcome = await Promise.race([Promise.resolve().then(definition.run), timeout]);
-    } catch (error) {
-      this.logger.warn(`Health check ${definition.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-      outcome = { status: definition.failure, message: `${definition.name} check failed` };
+      result = await Promise.race([Promise.resolve().then(definition.run), timedOut]);
+    } catch {
+      result = undefined;
     } finally {
       clearTimeout(timer);
     }
-    return { check: definition.name, ...outcome, duration_ms: Math.round((performance.now() - started) * 100) / 100 };
+    const duration_ms = Math.round((performance.now() - started) * 100) / 100;
+    const entry = result?.[definition.name] as (Record<string, unknown> & { status: string }) | undefined;
+    if (!entry) {
+      return {
+        check: definition.name,
+        status: definition.failure,
+        message: `${definition.name} check timed out after ${this.config.checkTimeoutMs} ms`,
+        duration_ms,
+      };
+    }
+    const status: CheckStatus = entry.status === 'up' ? 'ok' : entry.status === 'degraded' ? 'warn' : definition.failure;
+    return {
+      check: definition.name,
+      status,
+      observed: (entry.observed as number | undefined) ?? null,
+      threshold: (entry.threshold as number | undefined) ?? null,
+      message: typeof entry.message === 'string' ? entry.message : undefined,
+      duration_ms,
+    };
   }
 }

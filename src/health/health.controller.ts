@@ -6,6 +6,7 @@ import { DetailedHealthAccessGuard } from './health-access.guard.js';
 import { HealthReportDto } from './health-report.dto.js';
 import { HealthReportService } from './health-report.service.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
+import { SystemHealthIndicators } from './system.health.js';
 
 @ApiTags('health')
 @Controller('health')
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
     private readonly shutdown: ShutdownHealthIndicator,
+    private readonly system: SystemHealthIndicators,
     private readonly reports: HealthReportService,
   ) {}
 
@@ -21,7 +23,7 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+    return this.health.check([() => this.system.eventLoopLiveness()]);
   }
 
   /** Readiness: the database answers and the process is not shutting down. */

@@ -7,11 +7,19 @@ import { HealthReportService } from './health-report.service.js';
 import { HealthController } from './health.controller.js';
 import { NoStoreMiddleware } from './no-store.middleware.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
+import { SystemHealthIndicators } from './system.health.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [GracefulShutdownService, DatabaseHealthIndicator, ShutdownHealthIndicator, HealthReportService, DetailedHealthAccessGuard],
+  providers: [
+    GracefulShutdownService,
+    DatabaseHealthIndicator,
+    ShutdownHealthIndicator,
+    SystemHealthIndicators,
+    HealthReportService,
+    DetailedHealthAccessGuard,
+  ],
   exports: [GracefulShutdownService],
 })
 export class HealthModule implements NestModule {

@@ -32,3 +32,8 @@ export const metricsConfig = registerAs('metrics', () => ({
 }));
 
 export type MetricsConfig = ConfigType<typeof metricsConfig>;
+
+/** Whether a route template falls under one of the excluded prefixes (probes, the scrape endpoint). */
+export function isExcludedRoute(prefixes: readonly string[], endpoint: string): boolean {
+  return prefixes.some((prefix) => endpoint === prefix || endpoint.startsWith(`${prefix}/`));
+}

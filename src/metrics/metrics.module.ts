@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
-import { metricsConfig, type MetricsConfig } from './metrics.config.js';
+import { isExcludedRoute, metricsConfig, type MetricsConfig } from './metrics.config.js';
 import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
@@ -36,7 +36,8 @@ import { SystemProbe } from './system.probe.js';
     {
       provide: RequestStatsStore,
       inject: [metricsConfig.KEY],
-      useFactory: (config: MetricsConfig) => new RequestStatsStore({ maxSeries: config.maxSeries }),
+      useFactory: (config: MetricsConfig) =>
+        new RequestStatsStore({ maxSeries: config.maxSeries, isProbe: (route) => isExcludedRoute(config.excludedPrefixes, route) }),
     },
     { provide: SYSTEM_PROBE, useFactory: () => new SystemProbe() },
     RouteTemplateResolver,

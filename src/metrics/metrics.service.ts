@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
-import { metricsConfig, type MetricsConfig } from './metrics.config.js';
+import { metricsConfig, type MetricsConfig, isExcludedRoute } from './metrics.config.js';
 import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
 import type { AdminMetricsDto, EndpointStatsDto, MetricsResetDto } from './metrics.dto.js';
 import { OperationStatsService } from './operation-stats.service.js';
@@ -143,6 +143,6 @@ export class MetricsService {
   }
 
   private isExcluded(endpoint: string): boolean {
-    return this.config.excludedPrefixes.some((prefix) => endpoint === prefix || endpoint.startsWith(`${prefix}/`));
+    return isExcludedRoute(this.config.excludedPrefixes, endpoint);
   }
 }

@@ -59,6 +59,14 @@ describe('RequestStatsStore', () => {
     expect(store.totals()).toMatchObject({ requests: 90, requestsPerSecond: 0.5 });
   });
 
+  it('leaves probe routes out of the recent window but not out of the totals', () => {
+    const probes = new RequestStatsStore({ maxSeries: 10, now: () => clock, isProbe: (route) => route.startsWith('/health') });
+    probes.record('GET', '/health/ready', 503, 1);
+    probes.record('GET', '/a', 200, 1);
+    expect(probes.recentWindow()).toMatchObject({ requests: 1, errors: 0 });
+    expect(probes.totals()).toMatchObject({ requests: 2, errors: 1 });
+  });
+
   it('reset zeroes counters, series and the window', () => {
     store.record('GET', '/a', 500, 1);
     store.record('GET', undefined, 404, 1);

@@ -20,7 +20,7 @@ export interface EndpointStatsSnapshot {
   statuses: Record<string, number>;
 }
 
-/** Figures over the last RECENT_WINDOW_SECONDS, e.g. for "error rate above 1 % over the recent window". */
+/** Figures over the last RECENT_WINDOW_SECONDS, probes left out, e.g. for "error rate above 1 % over the recent window". */
 export interface RecentWindowStats {
   windowSeconds: number;
   requests: number;
@@ -52,6 +52,11 @@ export interface RequestStatsOptions {
   maxSeries: number;
   /** Monotonic clock in milliseconds. */
   now?: () => number;
+  /**
+   * Routes left out of the recent window (probes, scrapes): a readiness probe answering 503
+   * during a database outage must not also read as the application's error rate.
+   */
+  isProbe?: (route: string) => boolean;
 }
 
 class EndpointStats {
@@ -65,6 +70,7 @@ class EndpointStats {
   constructor(
     readonly method: string,
     readonly endpoint: string,
+    readonly probe = false,
   ) {}
 
   record(status: number, durationMs: number): void {
@@ -105,6 +111,7 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 export class RequestStatsStore {
   private readonly maxSeries: number;
   private readonly now: () => number;
+  private readonly isProbe: (route: string) => boolean;
   /** route → method → stats: no key string is built per request. */
   private readonly routes = new Map<string, Map<string, EndpointStats>>();
   private seriesCount = 0;
@@ -125,6 +132,7 @@ export class RequestStatsStore {
   constructor(options: RequestStatsOptions) {
     this.maxSeries = options.maxSeries;
     this.now = options.now ?? (() => performance.now());
+    this.isProbe = options.isProbe ?? (() => false);
     this.reset();
   }
 
@@ -138,8 +146,9 @@ export class RequestStatsStore {
     if (isError) this.errors++;
     else if (status >= 400) this.clientErrors++;
     if (aborted) this.aborted++;
-    this.countInWindow(isError);
-    this.statsFor(method, route).record(status, durationMs);
+    const stats = this.statsFor(method, route);
+    stats.record(status, durationMs);
+    if (!stats.probe) this.countInWindow(isError);
   }
 
   reset(): void {
@@ -218,7 +227,7 @@ export class RequestStatsStore {
       byMethod = new Map();
       this.routes.set(route, byMethod);
     }
-    const created = new EndpointStats(method, route);
+    const created = new EndpointStats(method, route, this.isProbe(route));
     byMethod.set(method, created);
     this.seriesCount++;
     return created;
