@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from './auth/auth.module.js';
+import { BackupModule } from './backup/backup.module.js';
 import { CONFIG_NAMESPACES } from './config/configuration.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -21,6 +22,7 @@ import { UsersModule } from './users/users.module.js';
     MentorsModule,
     CoursesModule,
     ReviewsModule,
+    BackupModule,
   ],
 })
 export class AppModule {}
