@@ -15,7 +15,6 @@ import {
   parseBackupReference,
   stemOfFile,
   timeOfStem,
-  type BackupFormat,
 } from './backup.naming.js';
 import { planRetention } from './backup.retention.js';
 import { BackupStatusService } from './backup-status.service.js';
