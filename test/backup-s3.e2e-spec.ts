@@ -52,7 +52,7 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
   /** The app tables plus a hash of the blobs (serializing 10 MB of bytes as JSON would be slow). */
   const snapshot = async () => {
     const hash = createHash('sha256');
-    for (const row of (await dataSource.query('SELECT id, data FROM blobs ORDER BY id')) as { id: number; data: Buffer }[]) {
+    for (const row of await dataSource.query<{ id: number; data: Buffer }[]>('SELECT id, data FROM blobs ORDER BY id')) {
       hash.update(String(row.id)).update(row.data);
     }
     return { tables: await snapshotTables(dataSource, ['mentors', 'reviews']), blobs: hash.digest('hex') };
