@@ -6,6 +6,9 @@ import { BackupFileSystem } from '../src/backup/backup.filesystem.js';
 import { BACKUP_LOCK, type BackupLock } from '../src/backup/backup.lock.js';
 import { BackupService } from '../src/backup/backup.service.js';
 import { BackupStatusService } from '../src/backup/backup-status.service.js';
+import { MetricsSectionsRegistry } from '../src/metrics/metrics-sections.registry.js';
+import { PROMETHEUS_REGISTRY } from '../src/metrics/metrics.constants.js';
+import type { Registry } from 'prom-client';
 import { backupFiles, snapshotTables, tempDir } from './support/backup-helpers.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { adminQuery, ENGINES } from './support/test-database.js';
@@ -251,6 +254,18 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
         nextRunAt: null,
         running: null,
       });
+    });
+
+    it('exposes Prometheus series and a backup section for the admin metrics', async () => {
+      const { manifest } = await backups.createBackup();
+      const registry = t.app.get<Registry>(PROMETHEUS_REGISTRY);
+      const text = await registry.metrics();
+      const lastSuccess = /^mentorhub_backup_last_success_timestamp_seconds (\S+)$/m.exec(text)?.[1];
+      expect(Number(lastSuccess)).toBe(new Date(manifest.createdAt).getTime() / 1000);
+      expect(text).toMatch(new RegExp(`^mentorhub_backup_last_size_bytes ${manifest.sizeBytes}$`, 'm'));
+      expect(text).toMatch(/^mentorhub_backup_runs_total\{result="success"\} \d+$/m);
+      expect(text).toContain('mentorhub_backup_failures_total');
+      expect(t.app.get(MetricsSectionsRegistry).snapshot().backup).toMatchObject({ lastSuccess: { name: manifest.name }, running: null });
     });
 
     it('answers 409 while another instance holds the backup lock', async () => {
