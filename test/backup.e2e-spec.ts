@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -192,6 +193,47 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
       expect(t.app.get(BackupStatusService).getStatus().lastFailure).toMatchObject({ stage: 'restore', name: manifest.name });
       await dataSource.query('DROP TABLE zz_tripwire');
       await dataSource.query('DROP FUNCTION tripwire_allowed()');
+    });
+
+    it('restores a plain .sql backup with psql in one transaction', async () => {
+      const before = await snapshotTables(dataSource);
+      const stem = 'mentorhub_backup_20000101_000000';
+      const file = join(dir.path, `${stem}.sql`);
+      const url = new URL(t.database.url);
+      const result = spawnSync('pg_dump', [
+        '--format=plain',
+        '--clean',
+        '--if-exists',
+        '--no-owner',
+        '--host',
+        url.hostname,
+        '--port',
+        url.port || '5432',
+        '--username',
+        url.username,
+        '--dbname',
+        t.database.location,
+        '--file',
+        file,
+      ]);
+      expect(result.status).toBe(0);
+      const digest = await files.digest(file);
+      const manifest = {
+        manifestVersion: 1,
+        name: stem,
+        file: `${stem}.sql`,
+        engine: 'postgres',
+        format: 'pg-plain',
+        createdAt: '2000-01-01T00:00:00.000Z',
+        durationMs: 1,
+        database: t.database.location,
+        ...digest,
+      };
+      await writeFile(join(dir.path, `${stem}.json`), JSON.stringify(manifest));
+      await dataSource.query(`UPDATE mentors SET name = 'after the plain dump' WHERE id = 4`);
+
+      await backups.restoreBackup(stem);
+      expect(await snapshotTables(dataSource)).toEqual(before);
     });
   } else {
     it.each([

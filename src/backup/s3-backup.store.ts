@@ -17,8 +17,8 @@ import type { BackupFileSystem } from './backup.filesystem.js';
 import type { BackupS3Copy } from './backup.manifest.js';
 import { S3_KEY_PREFIX } from './backup.naming.js';
 
-/** Parts of 8 MiB, two in flight: memory stays around 16–24 MiB whatever the backup size. */
-const PART_SIZE = 8 * 1024 * 1024;
+/** Parts of 5 MiB (the S3 minimum), two in flight: memory stays bounded whatever the backup size. */
+const PART_SIZE = 5 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
 export interface S3Object {
