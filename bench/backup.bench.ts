@@ -243,6 +243,12 @@ async function main(): Promise<void> {
         'goal: flat, < 150 MB',
       ],
       [
+        'RSS: after boot / dump peak / upload peak',
+        `${results.memory.rssAfterBootMb} / ${results.memory.peakRssDumpPhaseMb} / ${results.memory.peakRssUploadPhaseMb} MB`,
+        '—',
+        'the Nest context at rest, then per phase',
+      ],
+      [
         'restore (pg_restore phase)',
         `${results.restore.oursPgRestorePhaseSeconds} s`,
         `${results.restore.plainPgRestoreSeconds} s pg_restore`,
