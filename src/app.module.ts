@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from './auth/auth.module.js';
+import { BackupModule } from './backup/backup.module.js';
 import { CONFIG_NAMESPACES } from './config/configuration.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -23,6 +24,7 @@ import { UsersModule } from './users/users.module.js';
     CoursesModule,
     ReviewsModule,
     HealthModule,
+    BackupModule,
   ],
 })
 export class AppModule {}

@@ -1,6 +1,8 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { ConfigError, intVar, stringVar } from '../config/env.util.js';
 
+export type DatabaseEngine = 'sqlite' | 'postgres';
+
 export interface SqliteConnection {
   engine: 'sqlite';
   /** Path of the database file, relative to the working directory unless absolute. */

@@ -23,6 +23,8 @@ export interface TestAppOptions {
   logger?: LoggerService | LogLevel[] | false;
   /** Reuse a database (e.g. to restart the app on the same data); created and dropped otherwise. */
   database?: TestDatabase;
+  /** Providers replaced for this app (e.g. a wrapper that injects a failure into one step). */
+  overrides?: { provide: unknown; useValue: unknown }[];
 }
 
 export interface TestApp {
@@ -69,7 +71,9 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     ...options.env,
   };
   const app = await withEnv(env, async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule], controllers: options.controllers ?? [] }).compile();
+    const builder = Test.createTestingModule({ imports: [AppModule], controllers: options.controllers ?? [] });
+    for (const override of options.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
+    const moduleRef = await builder.compile();
     const nestApp = moduleRef.createNestApplication({ logger: options.logger ?? false });
     configureApp(nestApp, { swagger: false });
     await nestApp.init();

@@ -1,0 +1,47 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseFilters } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/auth.decorators.js';
+import { BackupExceptionFilter } from './backup-exception.filter.js';
+import type { BackupManifest } from './backup.manifest.js';
+import { BackupService, type BackupList, type CreateBackupResult } from './backup.service.js';
+import { BackupStatusService, type BackupStatus } from './backup-status.service.js';
+import { ParseBackupNamePipe } from './parse-backup-name.pipe.js';
+
+/** Admin backup endpoints. Restores stay on the CLI (`npm run backup -- restore <name>`). */
+@ApiTags('admin')
+@AdminOnly()
+@UseFilters(BackupExceptionFilter)
+@Controller('admin/backups')
+export class BackupController {
+  constructor(
+    private readonly backups: BackupService,
+    private readonly status: BackupStatusService,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ description: 'Local and S3 backups, newest first, with their manifests' })
+  list(): Promise<BackupList> {
+    return this.backups.list();
+  }
+
+  @Get('status')
+  @ApiOkResponse({ description: 'Last success, last verified backup, last failure with its reason, next scheduled run, staleness' })
+  getStatus(): BackupStatus {
+    return this.status.getStatus();
+  }
+
+  @Post()
+  @ApiCreatedResponse({ description: 'The backup was written (and uploaded when S3 is configured)' })
+  @ApiConflictResponse({ description: 'A backup operation is already running' })
+  create(): Promise<CreateBackupResult> {
+    return this.backups.createBackup({ trigger: 'manual' });
+  }
+
+  @Post(':name/verify')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ description: 'The manifest with the trial-restore result' })
+  @ApiBadRequestResponse({ description: 'Not a backup name' })
+  verify(@Param('name', ParseBackupNamePipe) name: string): Promise<BackupManifest> {
+    return this.backups.verifyBackup(name);
+  }
+}

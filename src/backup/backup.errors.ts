@@ -1,0 +1,19 @@
+export type BackupErrorCode = 'invalid_name' | 'not_found' | 'in_progress' | 'locked' | 'checksum_mismatch' | 'refused' | 'failed';
+
+export type BackupStage = 'lock' | 'dump' | 'manifest' | 's3-upload' | 'verify' | 'restore' | 'prune';
+
+/**
+ * A coded backup failure. The message is safe to show to an operator or an API client (it never
+ * holds credentials); `stage` says which step failed, for the status and the metrics.
+ */
+export class BackupError extends Error {
+  override readonly name = 'BackupError';
+
+  constructor(
+    readonly code: BackupErrorCode,
+    message: string,
+    readonly stage?: BackupStage,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { PROMETHEUS_REGISTRY } from '../metrics/metrics.constants.js';
+import type { BackupStage } from './backup.errors.js';
+
+/** Prometheus series of the backup module, on the shared registry. */
+@Injectable()
+export class BackupMetrics {
+  readonly lastSuccess: Gauge;
+  readonly lastVerified: Gauge;
+  readonly lastSize: Gauge;
+  readonly lastDuration: Gauge;
+  readonly running: Gauge;
+  readonly stale: Gauge;
+  readonly runs: Counter<'result'>;
+  readonly failures: Counter<'stage'>;
+
+  constructor(@Inject(PROMETHEUS_REGISTRY) registry: Registry) {
+    const registers = [registry];
+    this.lastSuccess = new Gauge({
+      name: 'mentorhub_backup_last_success_timestamp_seconds',
+      help: 'Unix time of the last successful backup',
+      registers,
+    });
+    this.lastVerified = new Gauge({
+      name: 'mentorhub_backup_last_verified_timestamp_seconds',
+      help: 'Unix time of the last backup whose trial restore succeeded',
+      registers,
+    });
+    this.lastSize = new Gauge({ name: 'mentorhub_backup_last_size_bytes', help: 'Size of the last successful backup', registers });
+    this.lastDuration = new Gauge({
+      name: 'mentorhub_backup_last_duration_seconds',
+      help: 'Duration of the last successful backup (dump and manifest)',
+      registers,
+    });
+    this.running = new Gauge({ name: 'mentorhub_backup_running', help: '1 while a backup, verification or restore runs', registers });
+    this.stale = new Gauge({
+      name: 'mentorhub_backup_stale',
+      help: '1 when the last verified backup is older than the schedule period plus margin',
+      registers,
+    });
+    this.runs = new Counter({ name: 'mentorhub_backup_runs_total', help: 'Backup runs by result', labelNames: ['result'], registers });
+    this.failures = new Counter({
+      name: 'mentorhub_backup_failures_total',
+      help: 'Backup failures by stage (dump, s3-upload, verify, restore, prune, lock, manifest)',
+      labelNames: ['stage'],
+      registers,
+    });
+  }
+
+  recordFailure(stage: BackupStage): void {
+    this.failures.inc({ stage });
+  }
+}
