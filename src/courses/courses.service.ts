@@ -1,6 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { CACHE_TTL } from '../cache/cache.constants.js';
+import { Cached } from '../cache/cache.decorators.js';
 import { PageDto } from '../common/dto/pagination.dto.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { CourseDto, type SearchCoursesQueryDto } from './course.dto.js';
@@ -10,6 +12,7 @@ import { Course } from './course.entity.js';
 export class CoursesService {
   constructor(@InjectRepository(Course) private readonly courses: Repository<Course>) {}
 
+  @Cached({ ttl: CACHE_TTL.course, keyPrefix: 'course-search', skipAuth: true })
   async search(query: SearchCoursesQueryDto): Promise<PageDto<CourseDto>> {
     const builder = this.courses.createQueryBuilder('course');
     const term = query.q?.trim();
@@ -32,6 +35,7 @@ export class CoursesService {
     );
   }
 
+  @Cached({ ttl: CACHE_TTL.course, keyPrefix: 'course', skipAuth: true })
   async findOne(id: number): Promise<CourseDto> {
     const course = await this.courses.findOneBy({ id });
     if (!course) throw new NotFoundException(`Course ${id} not found`);

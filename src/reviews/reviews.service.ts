@@ -2,10 +2,16 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
+import { cachePattern } from '../cache/cache-key.js';
+import { CACHE_TTL } from '../cache/cache.constants.js';
+import { CacheEvict, Cached } from '../cache/cache.decorators.js';
 import { PageDto, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import { Mentor } from '../mentors/mentor.entity.js';
+import { MENTOR_CACHE } from '../mentors/mentors.constants.js';
 import { ReviewDto, type CreateReviewDto } from './review.dto.js';
 import { Review } from './review.entity.js';
+
+const REVIEWS_CACHE = 'reviews';
 
 @Injectable()
 export class ReviewsService {
@@ -15,6 +21,7 @@ export class ReviewsService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
+  @Cached({ ttl: CACHE_TTL.review, keyPrefix: REVIEWS_CACHE, skipAuth: true })
   async listForMentor(mentorId: number, query: PaginationQueryDto): Promise<PageDto<ReviewDto>> {
     await this.assertMentorExists(mentorId);
     const [rows, total] = await this.reviews.findAndCount({
@@ -30,7 +37,12 @@ export class ReviewsService {
     );
   }
 
-  /** Adds the review and refreshes the mentor's rating in one transaction. */
+  /** Adds the review and refreshes the mentor's rating in one transaction; drops what was cached about that mentor. */
+  @CacheEvict((mentorId: number) => [
+    cachePattern(REVIEWS_CACHE, mentorId),
+    cachePattern(MENTOR_CACHE.detail, mentorId),
+    cachePattern(MENTOR_CACHE.list),
+  ])
   async create(mentorId: number, input: CreateReviewDto, author: AuthUser): Promise<ReviewDto> {
     await this.assertMentorExists(mentorId);
     const review = await this.dataSource.transaction(async (manager) => {
