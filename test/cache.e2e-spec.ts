@@ -222,7 +222,9 @@ describe('CacheModule on Redis', () => {
     it('invalidates mentor 42 on its update, leaving 142 and 420 cached; nothing when the update throws', async () => {
       for (const id of [42, 142, 420]) await probe.mentor(id);
       await expect(probe.updateMentor(42, true)).rejects.toThrow('update of 42 failed');
-      expect(await keysInNamespace()).toEqual(expect.arrayContaining(['probe-mentor:42:@all', 'probe-mentor:142:@all', 'probe-mentor:420:@all']));
+      expect(await keysInNamespace()).toEqual(
+        expect.arrayContaining(['probe-mentor:42:@all', 'probe-mentor:142:@all', 'probe-mentor:420:@all']),
+      );
 
       await probe.updateMentor(42, false);
       const keys = await keysInNamespace();

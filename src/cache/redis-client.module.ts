@@ -25,6 +25,9 @@ export function createRedisClient(config: CacheConfig): Redis | null {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt) => Math.min(attempt * 100, config.retryIntervalMs),
+    // ioredis arms this timer even for an already closed socket (closing while reconnecting),
+    // which would keep the process alive for its default 2 s after shutdown.
+    disconnectTimeout: 100,
   });
 }
 
