@@ -44,12 +44,16 @@ export function globToRegExp(pattern: string): RegExp {
 }
 
 /** Keys use the pattern alphabet without wildcards, so a key is also the pattern matching exactly itself. */
+export function invalidKeyError(key: string): InvalidCachePatternError | undefined {
+  if (key.length > 0 && key.length <= MAX_PATTERN_LENGTH && KEY_ALPHABET.test(key)) return undefined;
+  return new InvalidCachePatternError(
+    `cache key "${key.slice(0, 50)}" must be 1 to ${MAX_PATTERN_LENGTH} letters, digits, ":", "_", ".", "-", "@", "#" or "~"`,
+  );
+}
+
 export function assertValidKey(key: string): void {
-  if (key.length === 0 || key.length > MAX_PATTERN_LENGTH || !KEY_ALPHABET.test(key)) {
-    throw new InvalidCachePatternError(
-      `cache key "${key.slice(0, 50)}" must be 1 to ${MAX_PATTERN_LENGTH} letters, digits, ":", "_", ".", "-", "@", "#" or "~"`,
-    );
-  }
+  const error = invalidKeyError(key);
+  if (error) throw error;
 }
 
 export function assertValidPrefix(prefix: string): void {

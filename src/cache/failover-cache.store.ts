@@ -73,8 +73,8 @@ export class FailoverCacheStore implements CacheStore, OnModuleInit {
     };
   }
 
-  async get(key: string): Promise<unknown> {
-    return this.active === 'redis' ? this.redis.get(key) : this.memory.read(key);
+  get(key: string): Promise<unknown> {
+    return this.active === 'redis' ? this.redis.get(key) : Promise.resolve(this.memory.read(key));
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {

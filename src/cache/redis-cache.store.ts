@@ -88,7 +88,7 @@ export class RedisCacheStore implements CacheStore, OnModuleDestroy {
   }
 
   /** Resolves to undefined on a miss and on a failure (reported as a health change). */
-  async get(key: string): Promise<unknown> {
+  get(key: string): Promise<unknown> {
     return this.cache.get(key);
   }
 
