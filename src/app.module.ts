@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from './auth/auth.module.js';
 import { BackupModule } from './backup/backup.module.js';
+import { CacheModule } from './cache/cache.module.js';
+import { RequestContextModule } from './common/request-context/request-context.module.js';
 import { CONFIG_NAMESPACES } from './config/configuration.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -16,6 +18,8 @@ import { UsersModule } from './users/users.module.js';
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
     MetricsModule,
+    RequestContextModule,
+    CacheModule,
     DatabaseModule,
     AuthModule,
     DemoDataModule,

@@ -1,12 +1,13 @@
 import { authConfig } from '../auth/auth.config.js';
 import { backupConfig } from '../backup/backup.config.js';
+import { cacheConfig } from '../cache/cache.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { healthConfig } from '../health/health.config.js';
 import { metricsConfig } from '../metrics/metrics.config.js';
 import { appConfig } from './app.config.js';
 
 /** Every module's config namespace; each factory validates its variables. */
-export const CONFIG_NAMESPACES = [appConfig, databaseConfig, authConfig, metricsConfig, healthConfig, backupConfig];
+export const CONFIG_NAMESPACES = [appConfig, databaseConfig, authConfig, metricsConfig, healthConfig, backupConfig, cacheConfig];
 
 /** Runs every namespace's validation, so a bad variable stops the start before anything else happens. */
 export function validateConfiguration(): void {

@@ -3,6 +3,8 @@ import { MeasureTime } from '../metrics/measure-time.decorator.js';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
+import { CACHE_TTL } from '../cache/cache.constants.js';
+import { Cached } from '../cache/cache.decorators.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { CourseDto, type SearchCoursesQueryDto } from './course.dto.js';
 import { Course } from './course.entity.js';
@@ -12,6 +14,7 @@ export class CoursesService {
   constructor(@InjectRepository(Course) private readonly courses: Repository<Course>) {}
 
   @MeasureTime()
+  @Cached({ ttl: CACHE_TTL.course, keyPrefix: 'course-search', skipAuth: true })
   async search(query: SearchCoursesQueryDto): Promise<PageDto<CourseDto>> {
     const builder = this.courses.createQueryBuilder('course');
     const term = query.q?.trim();
@@ -31,6 +34,7 @@ export class CoursesService {
     );
   }
 
+  @Cached({ ttl: CACHE_TTL.course, keyPrefix: 'course', skipAuth: true })
   async findOne(id: number): Promise<CourseDto> {
     const course = await this.courses.findOneBy({ id });
     if (!course) throw new NotFoundException(`Course ${id} not found`);

@@ -5,8 +5,12 @@ import type { FindOptionsOrder, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
 import { TransactionRunner } from '../database/transaction.runner.js';
+import { cachePattern } from '../cache/cache-key.js';
+import { CACHE_TTL } from '../cache/cache.constants.js';
+import { CacheEvict, Cached } from '../cache/cache.decorators.js';
 import { MentorDto, type ListMentorsQueryDto, type MentorSort, type UpdateMentorDto } from './mentor.dto.js';
 import { Mentor } from './mentor.entity.js';
+import { MENTOR_CACHE } from './mentors.constants.js';
 
 const ORDER_BY_SORT: Record<MentorSort, FindOptionsOrder<Mentor>> = {
   id: { id: 'ASC' },
@@ -25,6 +29,7 @@ export class MentorsService {
   ) {}
 
   @MeasureTime()
+  @Cached({ ttl: CACHE_TTL.list, keyPrefix: MENTOR_CACHE.list, skipAuth: true })
   async list(query: ListMentorsQueryDto): Promise<PageDto<MentorDto>> {
     const [rows, total] = await this.mentors.findAndCount({
       order: ORDER_BY_SORT[query.sort],
@@ -37,11 +42,13 @@ export class MentorsService {
     );
   }
 
+  @Cached({ ttl: CACHE_TTL.mentor, keyPrefix: MENTOR_CACHE.detail, skipAuth: true })
   async findOne(id: number): Promise<MentorDto> {
     return MentorDto.from(await this.getOrFail(id));
   }
 
-  /** Admins may edit any mentor; a mentor only their own profile. */
+  /** Admins may edit any mentor; a mentor only their own profile. Drops its cached detail and the cached lists. */
+  @CacheEvict((id: number) => [cachePattern(MENTOR_CACHE.detail, id), cachePattern(MENTOR_CACHE.list)])
   async update(id: number, changes: UpdateMentorDto, user: AuthUser): Promise<MentorDto> {
     if (Object.values(changes).every((value) => value === undefined)) {
       throw new BadRequestException('Nothing to update: send at least one of name, bio, expertise, hourly_rate');

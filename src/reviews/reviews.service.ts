@@ -5,9 +5,15 @@ import { MeasureTime } from '../metrics/measure-time.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageDto, pageWindow, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import { TransactionRunner } from '../database/transaction.runner.js';
+import { cachePattern } from '../cache/cache-key.js';
+import { CACHE_TTL } from '../cache/cache.constants.js';
+import { CacheEvict, Cached } from '../cache/cache.decorators.js';
 import { Mentor } from '../mentors/mentor.entity.js';
+import { MENTOR_CACHE } from '../mentors/mentors.constants.js';
 import { ReviewDto, type CreateReviewDto } from './review.dto.js';
 import { Review } from './review.entity.js';
+
+const REVIEWS_CACHE = 'reviews';
 
 @Injectable()
 export class ReviewsService {
@@ -18,6 +24,7 @@ export class ReviewsService {
   ) {}
 
   @MeasureTime()
+  @Cached({ ttl: CACHE_TTL.review, keyPrefix: REVIEWS_CACHE, skipAuth: true })
   async listForMentor(mentorId: number, query: PaginationQueryDto): Promise<PageDto<ReviewDto>> {
     await this.assertMentorExists(mentorId);
     const [rows, total] = await this.reviews.findAndCount({
@@ -33,10 +40,16 @@ export class ReviewsService {
   }
 
   /**
-   * Adds the review and refreshes the mentor's rating in one transaction. Locking the mentor row
-   * first makes concurrent reviews of one mentor take turns, so each recount sees the others.
+   * Adds the review and refreshes the mentor's rating in one transaction, then drops what was
+   * cached about that mentor. Locking the mentor row first makes concurrent reviews of one mentor
+   * take turns, so each recount sees the others.
    */
   @MeasureTime()
+  @CacheEvict((mentorId: number) => [
+    cachePattern(REVIEWS_CACHE, mentorId),
+    cachePattern(MENTOR_CACHE.detail, mentorId),
+    cachePattern(MENTOR_CACHE.list),
+  ])
   async create(mentorId: number, input: CreateReviewDto, author: AuthUser): Promise<ReviewDto> {
     const review = await this.transactions.run(async (manager) => {
       const locked = await manager

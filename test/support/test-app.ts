@@ -1,4 +1,4 @@
-import type { INestApplication, LoggerService, LogLevel, Type } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { App } from 'supertest/types.js';
 import request from 'supertest';
@@ -19,6 +19,8 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   /** Test-only controllers mounted beside the real ones. */
   controllers?: Type[];
+  /** Test-only providers registered beside the real ones. */
+  providers?: Provider[];
   /** Nest logger; silent unless a test wants to see or capture logs. */
   logger?: LoggerService | LogLevel[] | false;
   /** Reuse a database (e.g. to restart the app on the same data); created and dropped otherwise. */
@@ -71,7 +73,11 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     ...options.env,
   };
   const app = await withEnv(env, async () => {
-    const builder = Test.createTestingModule({ imports: [AppModule], controllers: options.controllers ?? [] });
+    const builder = Test.createTestingModule({
+      imports: [AppModule],
+      controllers: options.controllers ?? [],
+      providers: options.providers ?? [],
+    });
     for (const override of options.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
     const moduleRef = await builder.compile();
     const nestApp = moduleRef.createNestApplication({ logger: options.logger ?? false });

@@ -1,0 +1,21 @@
+/** Preset TTLs in seconds (SPEC "Cache"). */
+export const CACHE_TTL = {
+  user: 600,
+  mentor: 900,
+  course: 1800,
+  review: 300,
+  stats: 60,
+  session: 120,
+  list: 180,
+} as const;
+
+/** Injection token of the ioredis client, or null when REDIS_URL is unset. */
+export const REDIS_CLIENT = Symbol('mentorhub:cache:redis-client');
+
+export const CACHED_METADATA = 'mentorhub:cache:cached';
+export const CACHE_EVICT_METADATA = 'mentorhub:cache:evict';
+
+/** Keys per SCAN step and per UNLINK batch when clearing a pattern. */
+export const SCAN_BATCH = 1000;
+/** Invalidations kept for replay after an outage; beyond this, the whole namespace is cleared instead. */
+export const MAX_PENDING_INVALIDATIONS = 1000;

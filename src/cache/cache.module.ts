@@ -1,0 +1,30 @@
+import { CacheModule as CacheManagerModule, type CacheModuleOptions as CacheManagerOptions } from '@nestjs/cache-manager';
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import { CacheAdminController } from './cache-admin.controller.js';
+import { REDIS_CLIENT } from './cache.constants.js';
+import { CacheService } from './cache.service.js';
+import { CachedMethodsExplorer } from './cached-methods.explorer.js';
+import { FailoverCacheStore } from './failover-cache.store.js';
+import { RedisClientModule } from './redis-client.module.js';
+import { createRedisKeyv, RedisCacheStore } from './redis-cache.store.js';
+
+/** Global: any provider can use CacheService, @Cached() and @CacheEvict(). */
+@Global()
+@Module({
+  imports: [
+    DiscoveryModule,
+    RedisClientModule,
+    CacheManagerModule.registerAsync({
+      imports: [RedisClientModule],
+      inject: [REDIS_CLIENT],
+      // Without REDIS_URL cache-manager is left with its default store, which nothing uses.
+      useFactory: (client: Redis | null): CacheManagerOptions => (client ? { stores: [createRedisKeyv(client)] } : {}),
+    }),
+  ],
+  controllers: [CacheAdminController],
+  providers: [RedisCacheStore, FailoverCacheStore, CacheService, CachedMethodsExplorer],
+  exports: [CacheService],
+})
+export class CacheModule {}
