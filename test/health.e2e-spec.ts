@@ -1,7 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { STATUS_FILE } from '../src/backup/backup-status.service.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { adminQuery, ENGINES } from './support/test-database.js';
 
@@ -178,6 +183,68 @@ describe('thresholds lowered through configuration', () => {
       expect(await waitForLive(200)).toBe(200);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('dependencies of the detailed report', () => {
+  it('reports Redis down as degraded, fast, when Redis accepts connections and never answers', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const t = await createTestApp({ engine: 'sqlite', env: { REDIS_URL: `redis://127.0.0.1:${port}/0` } });
+    try {
+      const started = Date.now();
+      const { body } = await request(t.http).get('/api/v1/health/detailed').expect(200);
+      await request(t.http).get('/api/v1/health/ready').expect(200);
+      await request(t.http).get('/api/v1/health/live').expect(200);
+      await request(t.http).get('/api/v1/mentors/1').expect(200);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(body.status).toBe('degraded');
+      expect(body.issues).toEqual([
+        expect.objectContaining({ check: 'redis', status: 'warn', message: expect.stringMatching(/in-memory cache/) }),
+      ]);
+      expect(body.metrics.cache).toEqual(expect.objectContaining({ store: 'memory', redisConfigured: true, redisHealthy: false }));
+      expect(JSON.stringify(body.metrics.cache)).not.toContain(String(port));
+    } finally {
+      await t.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('reports a stale backup as degraded, without failure details', async () => {
+    const backupDir = await mkdtemp(join(tmpdir(), 'mentorhub-health-backups-'));
+    const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    await writeFile(
+      join(backupDir, STATUS_FILE),
+      JSON.stringify({
+        lastSuccess: { at: threeDaysAgo, name: 'mentorhub_backup_20260101_030000', sizeBytes: 1, durationMs: 1 },
+        lastVerifiedAt: threeDaysAgo,
+        lastFailure: null,
+        lastRunOk: true,
+      }),
+    );
+    const t = await createTestApp({ engine: 'sqlite', env: { BACKUP_DIR: backupDir, BACKUP_ENABLED: 'true' } });
+    try {
+      const { body } = await request(t.http).get('/api/v1/health/detailed').expect(200);
+      expect(body.status).toBe('degraded');
+      expect(body.issues).toEqual([
+        expect.objectContaining({
+          check: 'backup',
+          status: 'warn',
+          threshold: 26,
+          message: expect.stringMatching(/^The last verified backup is 7\d(\.\d)? h old \(limit 26 h\)$/),
+        }),
+      ]);
+      expect(body.metrics.backup).toMatchObject({ stale: true, lastVerifiedAt: threeDaysAgo });
+    } finally {
+      await t.close();
+      await rm(backupDir, { recursive: true, force: true });
     }
   });
 });

@@ -2,8 +2,12 @@ import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common'
 import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { BackupStatusService } from '../backup/backup-status.service.js';
+import { CacheService } from '../cache/cache.service.js';
 import { RequestStatsStore } from '../metrics/request-stats.store.js';
 import { SystemMetricsService } from '../metrics/system-metrics.service.js';
+import { BackupHealthIndicator } from './backup.health.js';
+import { CacheHealthIndicator } from './cache.health.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { healthConfig, type HealthConfig } from './health.config.js';
 import type { CheckStatus, HealthCheckDto, HealthIssueDto, HealthReportDto, ReportStatus } from './health-report.dto.js';
@@ -28,9 +32,13 @@ export class HealthReportService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly database: DatabaseHealthIndicator,
+    private readonly cache: CacheHealthIndicator,
+    private readonly backup: BackupHealthIndicator,
     private readonly systemChecks: SystemHealthIndicators,
     private readonly system: SystemMetricsService,
     private readonly requests: RequestStatsStore,
+    private readonly cacheService: CacheService,
+    private readonly backupStatus: BackupStatusService,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
 
@@ -54,9 +62,34 @@ export class HealthReportService {
         system: this.system.snapshot(),
         application: this.requests.recentWindow(),
         database: { engine: this.dataSource.options.type },
+        cache: this.cacheFigures(),
+        backup: this.backupFigures(),
       },
       checks,
       timestamp: new Date().toISOString(),
+    };
+  }
+
+  /** The cache's state without its address or last error: the report may be public. */
+  private cacheFigures() {
+    const { store, redisConfigured, redisHealthy, degraded, since } = this.cacheService.status();
+    return { store, redisConfigured, redisHealthy, degraded, since };
+  }
+
+  /** Backup freshness without failure reasons (they can quote tool output); admins read them at /admin/backups/status. */
+  private backupFigures() {
+    const { enabled, running, lastSuccess, lastVerifiedAt, lastFailure, lastRunOk, nextRunAt, stale, ageMs } =
+      this.backupStatus.getStatus();
+    return {
+      enabled,
+      running,
+      lastSuccessAt: lastSuccess?.at ?? null,
+      lastVerifiedAt,
+      lastFailure: lastFailure && { at: lastFailure.at, stage: lastFailure.stage },
+      lastRunOk,
+      nextRunAt,
+      stale,
+      ageMs,
     };
   }
 
@@ -70,6 +103,8 @@ export class HealthReportService {
       { name: 'heap', failure: 'warn', run: () => system.heap() },
       { name: 'event_loop', failure: 'warn', run: () => system.eventLoop() },
       { name: 'error_rate', failure: 'warn', run: () => system.errorRate() },
+      { name: 'redis', failure: 'warn', run: () => this.cache.check() },
+      { name: 'backup', failure: 'warn', run: () => this.backup.check() },
     ];
   }
 

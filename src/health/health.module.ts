@@ -1,5 +1,8 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { BackupCoreModule } from '../backup/backup-core.module.js';
+import { BackupHealthIndicator } from './backup.health.js';
+import { CacheHealthIndicator } from './cache.health.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { GracefulShutdownService } from './graceful-shutdown.service.js';
 import { DetailedHealthAccessGuard } from './health-access.guard.js';
@@ -10,12 +13,14 @@ import { ShutdownHealthIndicator } from './shutdown.health.js';
 import { SystemHealthIndicators } from './system.health.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), BackupCoreModule],
   controllers: [HealthController],
   providers: [
     GracefulShutdownService,
     DatabaseHealthIndicator,
     ShutdownHealthIndicator,
+    CacheHealthIndicator,
+    BackupHealthIndicator,
     SystemHealthIndicators,
     HealthReportService,
     DetailedHealthAccessGuard,
