@@ -231,6 +231,8 @@ describe('dependencies of the detailed report', () => {
     );
     const t = await createTestApp({ engine: 'sqlite', env: { BACKUP_DIR: backupDir, BACKUP_ENABLED: 'true' } });
     try {
+      // The gauge is computed at scrape time, before anything else has read the status.
+      expect((await request(t.http).get('/metrics').expect(200)).text).toMatch(/^mentorhub_backup_stale 1$/m);
       const { body } = await request(t.http).get('/api/v1/health/detailed').expect(200);
       expect(body.status).toBe('degraded');
       expect(body.issues).toEqual([

@@ -89,13 +89,13 @@ export class BackupStatusService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.load();
     this.sections.register('backup', () => this.getStatus());
+    this.metrics.observeStale(() => this.getStatus().stale);
   }
 
   getStatus(now = new Date()): BackupStatus {
     const reference = this.config.verifyAfterBackup ? this.state.lastVerifiedAt : (this.state.lastSuccess?.at ?? null);
     const ageMs = reference ? now.getTime() - new Date(reference).getTime() : null;
     const stale = this.config.enabled && (ageMs === null || ageMs > this.staleAfterMs);
-    this.metrics.stale.set(stale ? 1 : 0);
     return {
       enabled: this.config.enabled,
       schedule: this.config.cron,

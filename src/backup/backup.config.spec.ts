@@ -25,6 +25,12 @@ describe('backupConfig', () => {
     });
   });
 
+  it('keeps the lock key out of the cache namespace, where a cache clear would delete it', () => {
+    expect(load({}).lockKey).toBe('mentorhub-lock:backup');
+    expect(() => load({ BACKUP_LOCK_KEY: 'mentorhub:backup:lock' })).toThrow(/^BACKUP_LOCK_KEY must not start with CACHE_NAMESPACE/);
+    expect(() => load({ BACKUP_LOCK_KEY: 'app:lock', CACHE_NAMESPACE: 'app:' })).toThrow(ConfigError);
+  });
+
   it('refuses an invalid cron expression, naming the variable', () => {
     expect(() => load({ BACKUP_CRON: 'every day' })).toThrow(/^BACKUP_CRON is not a valid cron expression/);
   });

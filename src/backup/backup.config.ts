@@ -44,6 +44,15 @@ function readS3Settings(): S3Settings | undefined {
   };
 }
 
+/** Outside the cache's namespace: a cache clear (admin, or the recovery flush) must never drop the lock. */
+function readLockKey(): string {
+  const key = stringVar('BACKUP_LOCK_KEY', 'mentorhub-lock:backup');
+  if (key.startsWith(stringVar('CACHE_NAMESPACE', 'mentorhub:'))) {
+    throw new ConfigError('BACKUP_LOCK_KEY must not start with CACHE_NAMESPACE: clearing the cache would delete the lock');
+  }
+  return key;
+}
+
 export const backupConfig = registerAs('backup', () => {
   const cron = stringVar('BACKUP_CRON', '0 3 * * *');
   const cronCheck = validateCronExpression(cron);
@@ -68,7 +77,7 @@ export const backupConfig = registerAs('backup', () => {
     pruneAfterBackup: boolVar('BACKUP_PRUNE_AFTER_BACKUP', true),
     lock: enumVar('BACKUP_LOCK', BACKUP_LOCK_KINDS, 'auto'),
     /** Redis key (and PostgreSQL advisory-lock seed) shared by every replica. */
-    lockKey: stringVar('BACKUP_LOCK_KEY', 'mentorhub:backup:lock'),
+    lockKey: readLockKey(),
     lockTtlMs: intVar('BACKUP_LOCK_TTL_MS', 60_000, { min: 1000, max: 3_600_000 }),
     /**
      * How long a scheduled run keeps the lock after it finishes, so a replica whose clock is a

@@ -72,7 +72,16 @@ export class RedisBackupLock implements BackupLock {
     private readonly key: string,
     private readonly ttlMs: number,
   ) {
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: true });
+    // Fail fast like the cache's client: a Redis that accepts and never answers must not hang the
+    // cron (the fallback lock takes over on the error).
+    this.redis = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      commandTimeout: 2_000,
+      enableOfflineQueue: false,
+      disconnectTimeout: 100,
+    });
     // Errors surface on the commands; this only keeps ioredis from printing unhandled-error warnings.
     this.redis.on('error', () => undefined);
   }

@@ -12,6 +12,7 @@ export class BackupMetrics {
   readonly lastDuration: Gauge;
   readonly running: Gauge;
   readonly stale: Gauge;
+  private readonly staleProbe: { read?: () => boolean } = {};
   readonly runs: Counter<'result'>;
   readonly failures: Counter<'stage'>;
 
@@ -34,10 +35,15 @@ export class BackupMetrics {
       registers,
     });
     this.running = new Gauge({ name: 'mentorhub_backup_running', help: '1 while a backup, verification or restore runs', registers });
+    const staleProbe = this.staleProbe;
     this.stale = new Gauge({
       name: 'mentorhub_backup_stale',
       help: '1 when the last verified backup is older than the schedule period plus margin',
       registers,
+      // Computed at scrape time: nothing else may ever read the status, and an alert on this must still fire.
+      collect() {
+        if (staleProbe.read) this.set(staleProbe.read() ? 1 : 0);
+      },
     });
     this.runs = new Counter({ name: 'mentorhub_backup_runs_total', help: 'Backup runs by result', labelNames: ['result'], registers });
     this.failures = new Counter({
@@ -50,5 +56,10 @@ export class BackupMetrics {
 
   recordFailure(stage: BackupStage): void {
     this.failures.inc({ stage });
+  }
+
+  /** Where the stale gauge reads its value from at each scrape. */
+  observeStale(probe: () => boolean): void {
+    this.staleProbe.read = probe;
   }
 }

@@ -36,6 +36,11 @@ export class GracefulShutdownService {
     } else {
       this.logger.log('In-flight requests finished; closing connections');
     }
-    await app.close();
+    // Closing connections and hooks gets the same bound: a hung dependency must not outlive the grace period.
+    const done = await Promise.race([
+      app.close().then(() => 'closed' as const),
+      sleep(this.config.shutdownTimeoutMs, 'timeout' as const, { ref: false }),
+    ]);
+    if (done === 'timeout') this.logger.warn(`Closing took longer than ${this.config.shutdownTimeoutMs} ms; exiting anyway`);
   }
 }

@@ -108,11 +108,11 @@ export class SystemMetricsService implements OnModuleInit, OnModuleDestroy {
     this.timers.push(setInterval(() => void this.sample(), this.intervalMs).unref());
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Does not wait for a sample in flight: a statfs on a stuck volume must not hang the shutdown. */
+  onModuleDestroy(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers = [];
     this.loopDelay.disable();
-    await this.sampling;
   }
 
   snapshot(): SystemMetricsSnapshot {
