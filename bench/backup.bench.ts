@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +21,19 @@ const SMALL = 'mentorhub_bench_backup_small';
 const MIN_BYTES = 500 * 1024 * 1024;
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, 'backup-cli-child.js');
+
+/** The node flags of the `npm run backup` script (e.g. the young-generation size), so the bench runs the CLI as operators do. */
+function cliNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const command = manifest.scripts.backup.split('&&').pop()!.trim().split(/\s+/);
+  return command
+    .slice(
+      1,
+      command.findIndex((word) => word.endsWith('backup.cli.js')),
+    )
+    .filter((word) => word.startsWith('--'));
+}
+const NODE_FLAGS = cliNodeFlags();
 
 function urlOf(database: string): string {
   const url = new URL(ADMIN_URL);
@@ -54,7 +67,12 @@ async function createDatabase(database: string, reviews: number): Promise<void> 
     buildDataSourceOptions({ connection: { engine: 'postgres', url: urlOf(database), database }, poolSize: 2, queryTimeoutMs: 600_000 }),
   );
   await dataSource.initialize();
-  await dataSource.destroy();
+  try {
+    // The app runs its migrations at start (DatabaseMigrator), not TypeORM on initialize.
+    await dataSource.runMigrations();
+  } finally {
+    await dataSource.destroy();
+  }
   const mentors = Math.max(10, Math.ceil(reviews / 50));
   const students = mentors * 3;
   for (const sql of [
@@ -111,7 +129,7 @@ function peakBetween(report: ChildReport, fromMs: number, toMs: number): number 
 }
 
 async function ours(args: string[], env: Record<string, string>): Promise<ChildReport> {
-  const result = await run(process.execPath, [CHILD, ...args], env);
+  const result = await run(process.execPath, [...NODE_FLAGS, CHILD, ...args], env);
   const last = result.stdout.trim().split('\n').pop() ?? '';
   const report = JSON.parse(last) as ChildReport;
   if (report.code !== 0)
@@ -128,7 +146,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Building ${BIG} (≥ 500 MB, once; reused by later runs)…\n`);
     await createDatabase(BIG, 2_600_000);
   }
-  await createDatabase(SMALL, 1_000);
+  await createDatabase(SMALL, 300_000);
   const bigSize = await databaseSize(BIG);
   const smallSize = await databaseSize(SMALL);
   const prepareMs = performance.now() - prepareStart;
@@ -200,6 +218,7 @@ async function main(): Promise<void> {
     const safetyMs = at('restore…') - at('safety-backup…');
 
     const results = {
+      nodeFlags: NODE_FLAGS,
       database: { name: BIG, sizeMb: round(mb(bigSize)), smallSizeMb: round(mb(smallSize)), prepareSeconds: round(prepareMs / 1000) },
       backup: {
         plainPgDumpSeconds: round(plainDump.ms / 1000, 2),
@@ -261,7 +280,9 @@ async function main(): Promise<void> {
         `incl. checksum + ${results.restore.oursSafetyBackupSeconds} s safety backup`,
       ],
     ];
-    process.stdout.write(`Database ${BIG}: ${results.database.sizeMb} MB (dump ${results.backup.plainFileMb} MB)\n\n`);
+    process.stdout.write(
+      `Database ${BIG}: ${results.database.sizeMb} MB (dump ${results.backup.plainFileMb} MB); CLI node flags: ${NODE_FLAGS.join(' ') || 'none'}\n\n`,
+    );
     process.stdout.write(`| measure | ours | baseline | note |\n| --- | --- | --- | --- |\n`);
     for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
     const out = join(here, '..', '..', 'bench', 'results', `backup-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -49,6 +49,11 @@ export class BackupFileSystem {
 
   createReadStream(path: string, options?: { start?: number; end?: number }): ReadStream {
     return createReadStream(path, options);
+  }
+
+  /** For reads at chosen offsets into caller-owned buffers (the S3 upload reuses its part buffers). */
+  async openForReading(path: string): Promise<FileHandle> {
+    return open(path, 'r');
   }
 
   createWriteStream(path: string): WriteStream {

@@ -1,23 +1,33 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   type _Object,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { Logger } from '@nestjs/common';
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Settings } from './backup.config.js';
 import type { BackupFileSystem } from './backup.filesystem.js';
 import type { BackupS3Copy } from './backup.manifest.js';
 import { S3_KEY_PREFIX } from './backup.naming.js';
 
-/** Parts of 5 MiB (the S3 minimum), two in flight: memory stays bounded whatever the backup size. */
+/**
+ * Parts of 5 MiB (the S3 minimum), two in flight, each read from the file into one of two buffers
+ * allocated once and reused: the upload holds 10 MiB whatever the backup size and leaves no
+ * garbage buffers behind (a stream-fed multipart upload concatenates 64 KiB chunks into a new
+ * part buffer each time, and those wait for a full GC: tens of MB of RSS).
+ */
 const PART_SIZE = 5 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
@@ -28,39 +38,36 @@ export interface S3Object {
 }
 
 /**
- * Computes, while the bytes stream to S3, both ETag forms a server may answer: the MD5 of the
+ * Both ETag forms a server may answer, computed from the parts as they are read: the MD5 of the
  * whole object (single PUT, and some S3-compatible servers for multipart) and AWS's multipart
- * form (MD5 of the part MD5s, "-N"), using the same part boundaries as the upload.
+ * form (MD5 of the part MD5s, "-N").
  */
-class EtagStream extends Transform {
+class PartEtags {
   private readonly whole: Hash = createHash('md5');
-  private part: Hash = createHash('md5');
-  private partBytes = 0;
   private readonly partDigests: Buffer[] = [];
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.whole.update(chunk);
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(PART_SIZE - this.partBytes, chunk.length - offset);
-      this.part.update(chunk.subarray(offset, offset + take));
-      this.partBytes += take;
-      offset += take;
-      if (this.partBytes === PART_SIZE) {
-        this.partDigests.push(this.part.digest());
-        this.part = createHash('md5');
-        this.partBytes = 0;
-      }
-    }
-    callback(null, chunk);
+  /** Parts must be added in order. */
+  add(part: Buffer): void {
+    this.whole.update(part);
+    this.partDigests.push(createHash('md5').update(part).digest());
   }
 
   etags(): string[] {
-    const parts = this.partBytes > 0 ? [...this.partDigests, this.part.digest()] : this.partDigests;
     const whole = this.whole.digest('hex');
-    if (parts.length <= 1) return [whole];
-    return [whole, `${createHash('md5').update(Buffer.concat(parts)).digest('hex')}-${parts.length}`];
+    if (this.partDigests.length <= 1) return [whole];
+    return [whole, `${createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex')}-${this.partDigests.length}`];
   }
+}
+
+/** Fills `buffer` from `position` (a read may return less than asked); fails if the file ends early. */
+async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<Buffer> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new Error('The backup file shrank while it was being uploaded');
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, length);
 }
 
 /** Backups in an S3 bucket under `backups/`: streamed multipart uploads, listing, downloads, deletes. */
@@ -107,31 +114,103 @@ export class S3BackupStore {
     const sizeBytes = await this.files.size(path);
     if (sizeBytes === undefined) throw new Error(`${fileName} is missing`);
     const key = this.keyOf(fileName);
-    const etag = new EtagStream();
-    const source = this.files.createReadStream(path);
-    const body = source.pipe(etag);
-    source.once('error', (error) => etag.destroy(error));
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.settings.bucket, Key: key, Body: body, ContentLength: sizeBytes, Metadata: { sha256 } },
-      partSize: PART_SIZE,
-      queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
-    });
-    upload.on('httpUploadProgress', (progress) => onProgress?.(progress.loaded ?? 0, sizeBytes));
+    const etags = new PartEtags();
+    const handle = await this.files.openForReading(path);
     try {
-      await upload.done();
+      if (sizeBytes <= PART_SIZE) {
+        const body = await readFully(handle, Buffer.allocUnsafe(sizeBytes), sizeBytes, 0);
+        etags.add(body);
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: body, ContentLength: sizeBytes, Metadata: { sha256 } }),
+        );
+        onProgress?.(sizeBytes, sizeBytes);
+      } else {
+        await this.uploadParts(handle, key, sizeBytes, sha256, etags, onProgress);
+      }
     } finally {
-      source.destroy();
+      await handle.close();
     }
     const head = await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key }));
     if (head.ContentLength !== sizeBytes) {
       throw new Error(`S3 stored ${head.ContentLength ?? 'no'} bytes for ${key}, expected ${sizeBytes}`);
     }
     const remoteEtag = head.ETag?.replaceAll('"', '').toLowerCase();
-    const checkedBy = remoteEtag !== undefined && etag.etags().includes(remoteEtag) ? 'md5' : 'size';
+    const checkedBy = remoteEtag !== undefined && etags.etags().includes(remoteEtag) ? 'md5' : 'size';
     if (checkedBy === 'size') this.logger.warn(`The ETag of ${key} is not an MD5 of its bytes (encrypted bucket?); checked its size only`);
     return { key, uploadedAt: new Date().toISOString(), sizeBytes, checkedBy };
+  }
+
+  /**
+   * A multipart upload with QUEUE_SIZE workers, each owning one part buffer: a worker reads the
+   * next part (reads are chained, so parts are hashed in order), sends it and only then reuses its
+   * buffer. Any failure stops the workers and aborts the upload, so no parts are left behind.
+   */
+  private async uploadParts(
+    handle: FileHandle,
+    key: string,
+    sizeBytes: number,
+    sha256: string,
+    etags: PartEtags,
+    onProgress?: (loaded: number, total: number) => void,
+  ): Promise<void> {
+    const bucket = this.settings.bucket;
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, Metadata: { sha256 } }));
+    if (!UploadId) throw new Error(`S3 started no multipart upload for ${key}`);
+    const parts: CompletedPart[] = [];
+    let nextPosition = 0;
+    let loaded = 0;
+    let failed = false;
+    let reading: Promise<unknown> = Promise.resolve();
+    const readNext = (buffer: Buffer): Promise<{ partNumber: number; body: Buffer } | undefined> => {
+      const next = reading.then(async () => {
+        if (failed || nextPosition >= sizeBytes) return undefined;
+        const position = nextPosition;
+        const length = Math.min(PART_SIZE, sizeBytes - position);
+        nextPosition += length;
+        const body = await readFully(handle, buffer, length, position);
+        etags.add(body);
+        return { partNumber: position / PART_SIZE + 1, body };
+      });
+      reading = next.catch(() => undefined);
+      return next;
+    };
+    const worker = async (): Promise<void> => {
+      const buffer = Buffer.allocUnsafe(PART_SIZE);
+      try {
+        for (let part = await readNext(buffer); part; part = await readNext(buffer)) {
+          const { ETag } = await this.client.send(
+            new UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId,
+              PartNumber: part.partNumber,
+              Body: part.body,
+              ContentLength: part.body.length,
+            }),
+          );
+          parts.push({ PartNumber: part.partNumber, ETag });
+          loaded += part.body.length;
+          onProgress?.(loaded, sizeBytes);
+        }
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: QUEUE_SIZE }, worker));
+    const rejected = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    try {
+      if (rejected) throw rejected.reason;
+      parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch((abortError: unknown) => {
+        this.logger.warn(
+          `Could not abort the multipart upload of ${key}: ${abortError instanceof Error ? abortError.message : String(abortError)}`,
+        );
+      });
+      throw error;
+    }
   }
 
   async putText(fileName: string, text: string): Promise<void> {
