@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import Database from 'better-sqlite3';
 import { createBackupCliContext, runBackupCli, type CliIo } from '../src/backup/backup.cli.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
@@ -82,6 +83,28 @@ describe('backup CLI (npm run backup)', () => {
     expect(await cli(['restore', name!, '--yes'], restored)).toBe(0);
     expect(restored.stdout.join('\n')).toMatch(/Restored .* \(safety backup of the previous content: mentorhub_backup_/);
     expect(mentorNames()).toEqual(before);
+  });
+
+  it('clears the Redis cache after a restore, and only its own namespace', async () => {
+    const namespace = `mentorhub-test-${Date.now().toString(36)}:`;
+    const redis = new Redis('redis://127.0.0.1:6379/0');
+    try {
+      await redis.set(`${namespace}mentor:1:@all`, '"before the restore"');
+      await redis.set(`${namespace}foreign-check`, 'x');
+      await redis.set(`other-app-${namespace}key`, 'kept');
+      const withRedis = { ...env, REDIS_URL: 'redis://127.0.0.1:6379/0', CACHE_NAMESPACE: namespace };
+      const created = captureIo();
+      expect(await withEnv(withRedis, () => runBackupCli(['create'], created, createBackupCliContext))).toBe(0);
+      const name = /Created (mentorhub_backup_\d{8}_\d{6})/.exec(created.stdout.join('\n'))![1];
+      const restored = captureIo();
+      expect(await withEnv(withRedis, () => runBackupCli(['restore', name, '--yes'], restored, createBackupCliContext))).toBe(0);
+      expect(restored.stdout.join('\n')).toMatch(/Cleared 2 cached entries/);
+      expect(await redis.exists(`${namespace}mentor:1:@all`, `${namespace}foreign-check`)).toBe(0);
+      expect(await redis.get(`other-app-${namespace}key`)).toBe('kept');
+    } finally {
+      await redis.del(`other-app-${namespace}key`);
+      await redis.quit();
+    }
   });
 
   it('asks for confirmation naming the database and the backup, and refuses without a terminal', async () => {

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIG_NAMESPACES, validateConfiguration } from '../config/configuration.js';
 import { ConfigError } from '../config/env.util.js';
+import { CacheCoreModule } from '../cache/cache.module.js';
+import { CacheService } from '../cache/cache.service.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { MetricsCoreModule } from '../metrics/metrics-core.module.js';
 import { BackupCoreModule } from './backup-core.module.js';
@@ -20,6 +22,7 @@ import { BackupStatusService } from './backup-status.service.js';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
     MetricsCoreModule,
     DatabaseModule,
+    CacheCoreModule,
     BackupCoreModule,
   ],
 })
@@ -40,6 +43,18 @@ export const USAGE = [
   '  prune [--days N] [--force]  delete backups past retention (below 7 days needs --force)',
   '  status                      last success, last failure, next scheduled run',
 ].join('\n');
+
+/** Everything cached described the database before the restore; it must not be served again. */
+async function clearCacheAfterRestore(cache: CacheService, io: CliIo): Promise<void> {
+  const status = cache.status();
+  if (!status.redisConfigured) return;
+  const cleared = await cache.clear('*').catch(() => null);
+  if (cleared === null || !status.redisHealthy) {
+    io.err('Could not clear the Redis cache: clear it with DELETE /api/v1/admin/cache?pattern=* once Redis answers');
+    return;
+  }
+  io.out(`Cleared ${cleared} cached entries`);
+}
 
 export interface CliIo {
   out(line: string): void;
@@ -158,6 +173,7 @@ export async function runBackupCli(argv: string[], io: CliIo, createContext: () 
         }
         const result = await backups.restoreBackup(reference!, progress);
         io.out(`Restored ${result.restored} into "${database}" (safety backup of the previous content: ${result.safetyBackup})`);
+        await clearCacheAfterRestore(context.get(CacheService), io);
         return 0;
       }
       case 'prune': {

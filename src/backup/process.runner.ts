@@ -19,12 +19,24 @@ export interface RunResult {
 
 const STDERR_LIMIT = 16 * 1024;
 
+/**
+ * What the PostgreSQL tools need from our environment: the rest (JWT_SECRET, AWS keys, …) stays
+ * out of the child, which has no use for it.
+ */
+export function childEnvironment(parent: NodeJS.ProcessEnv, extra: Record<string, string> = {}): Record<string, string> {
+  const inherited = Object.entries(parent).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined && (['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'].includes(entry[0]) || /^(PG|LC_)/.test(entry[0])),
+  );
+  return { ...Object.fromEntries(inherited), ...extra };
+}
+
 /** Child processes (pg_dump, pg_restore, psql) behind one injectable, so the orchestration has fakes in unit tests. */
 @Injectable()
 export class ProcessRunner {
   async run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
     const child = spawn(command, args, {
-      env: { ...process.env, ...options.env },
+      env: childEnvironment(process.env, options.env),
       stdio: ['ignore', options.stdout ? 'pipe' : 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -10,7 +10,10 @@ import { FailoverCacheStore } from './failover-cache.store.js';
 import { RedisClientModule } from './redis-client.module.js';
 import { createRedisKeyv, RedisCacheStore } from './redis-cache.store.js';
 
-/** Global: any provider can use CacheService, @Cached() and @CacheEvict(). */
+/**
+ * The cache without HTTP: what any process of the app uses (the backup CLI clears it after a
+ * restore). Global: any provider can use CacheService, @Cached() and @CacheEvict().
+ */
 @Global()
 @Module({
   imports: [
@@ -23,8 +26,14 @@ import { createRedisKeyv, RedisCacheStore } from './redis-cache.store.js';
       useFactory: (client: Redis | null): CacheManagerOptions => (client ? { stores: [createRedisKeyv(client)] } : {}),
     }),
   ],
-  controllers: [CacheAdminController],
   providers: [RedisCacheStore, FailoverCacheStore, CacheService, CachedMethodsExplorer],
   exports: [CacheService],
+})
+export class CacheCoreModule {}
+
+/** The cache with its admin endpoint (`DELETE /api/v1/admin/cache`). */
+@Module({
+  imports: [CacheCoreModule],
+  controllers: [CacheAdminController],
 })
 export class CacheModule {}
