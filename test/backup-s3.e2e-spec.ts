@@ -149,6 +149,23 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
     expect(local.some((file) => file.startsWith(old(30)) || file.startsWith(old(10)))).toBe(false);
   });
 
+  it("counts another replica's verified backup in S3 for this replica's freshness", async () => {
+    const { manifest } = await backups.createBackup();
+    await backups.verifyBackup(manifest.name);
+    const otherDir = await tempDir('mentorhub-replica-');
+    const replica = await createTestApp({ engine: 'sqlite', env: { ...s3.env, BACKUP_DIR: otherDir.path, BACKUP_ENABLED: 'true' } });
+    try {
+      const status = replica.app.get(BackupStatusService);
+      for (let attempt = 0; attempt < 50 && status.getStatus().lastVerifiedAt !== manifest.createdAt; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status.getStatus()).toMatchObject({ lastVerifiedAt: manifest.createdAt, stale: false });
+    } finally {
+      await replica.close();
+      await otherDir.remove();
+    }
+  });
+
   it('keeps the local backup and records the failure when the S3 server stops mid-upload', async () => {
     let stopping: Promise<void> | undefined;
     const result = await backups.createBackup({

@@ -2,7 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { backupConfig, type BackupConfig } from './backup.config.js';
-import { BACKUP_CRON_JOB } from './backup.constants.js';
+import { BACKUP_CRON_JOB, BACKUP_SHARED_STATUS_INTERVAL } from './backup.constants.js';
+
+/** How often a replica reads the newest verified backup from S3 (the one that made it may be another). */
+const SHARED_STATUS_REFRESH_MS = 10 * 60_000;
 import { BackupService } from './backup.service.js';
 
 /**
@@ -37,5 +40,16 @@ export class BackupScheduler implements OnApplicationBootstrap {
     });
     this.registry.addCronJob(BACKUP_CRON_JOB, job);
     this.logger.log(`Scheduled backups on "${this.config.cron}" (UTC), next at ${job.nextDate().toUTC().toISO() ?? 'never'}`);
+    if (this.config.s3) {
+      const refresh = () => {
+        this.backups.refreshStatusFromS3().catch((error: unknown) => {
+          this.logger.warn(`Could not read the backup status from S3: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      };
+      refresh();
+      const timer = setInterval(refresh, SHARED_STATUS_REFRESH_MS);
+      timer.unref();
+      this.registry.addInterval(BACKUP_SHARED_STATUS_INTERVAL, timer);
+    }
   }
 }

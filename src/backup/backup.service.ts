@@ -188,6 +188,18 @@ export class BackupService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Replicas share S3, not their status files: the newest verified backup there counts for the
+   * freshness of every replica, whichever one won the lock and made it.
+   */
+  async refreshStatusFromS3(): Promise<void> {
+    if (!this.s3) return;
+    const { items } = await this.list();
+    const verified = items.flatMap((item) => (item.manifest?.verification?.ok ? [item.manifest] : []));
+    const newest = verified.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
+    if (newest) await this.status.recordVerified(newest);
+  }
+
   async list(): Promise<BackupList> {
     const entries = new Map<string, BackupListItem>();
     const entry = (stem: string): BackupListItem => {
