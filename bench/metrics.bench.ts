@@ -23,8 +23,9 @@ import { RequestStatsStore } from '../src/metrics/request-stats.store.js';
 import { RouteTemplateResolver } from '../src/metrics/route-template.resolver.js';
 
 const run = promisify(execFile);
-const ROUNDS = 5;
-const ROUND_SECONDS = 4;
+/** Many short interleaved rounds: the median of per-round ratios shrugs off bursts of other load on a shared machine. */
+const ROUNDS = 11;
+const ROUND_SECONDS = 3;
 const CONNECTIONS = 10;
 const REPO = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 
@@ -75,7 +76,23 @@ async function load(url: string, seconds: number): Promise<Round> {
   return { rps: result.requests.average, cpuUsPerRequest: (cpu.user + cpu.system) / result.requests.total };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** Nearest-rank quantile of a small sample. */
+const quantile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const median = (values: number[]) => quantile(values, 0.5);
+
+/** Median with the interquartile range and the extremes, so a reader sees how far one run can be trusted. */
+function spread(values: number[]) {
+  return {
+    median: median(values),
+    q1: quantile(values, 0.25),
+    q3: quantile(values, 0.75),
+    min: Math.min(...values),
+    max: Math.max(...values),
+  };
+}
+const formatSpread = (s: ReturnType<typeof spread>, unit: string) =>
+  `${s.median.toFixed(1)}${unit} (IQR ${s.q1.toFixed(1)} … ${s.q3.toFixed(1)}, range ${s.min.toFixed(1)} … ${s.max.toFixed(1)})`;
 
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -102,11 +119,12 @@ async function throughput() {
     const onRps = median(rounds.map((r) => r.on.rps));
     const offRps = median(rounds.map((r) => r.off.rps));
     // Each round's pair ran back to back, so its ratio is the least disturbed by other load on the machine.
-    const overheadPercent = median(rounds.map((r) => ((r.off.rps - r.on.rps) / r.off.rps) * 100));
+    const overhead = spread(rounds.map((r) => ((r.off.rps - r.on.rps) / r.off.rps) * 100));
     const onCpu = median(rounds.map((r) => r.on.cpuUsPerRequest));
     const offCpu = median(rounds.map((r) => r.off.cpuUsPerRequest));
-    const cpuOverheadPercent = median(rounds.map((r) => ((r.on.cpuUsPerRequest - r.off.cpuUsPerRequest) / r.off.cpuUsPerRequest) * 100));
-    return { rounds, onRps, offRps, overheadPercent, onCpu, offCpu, cpuOverheadPercent };
+    const cpuOverhead = spread(rounds.map((r) => ((r.on.cpuUsPerRequest - r.off.cpuUsPerRequest) / r.off.cpuUsPerRequest) * 100));
+    const cpuAddedUs = spread(rounds.map((r) => r.on.cpuUsPerRequest - r.off.cpuUsPerRequest));
+    return { rounds, onRps, offRps, overhead, onCpu, offCpu, cpuOverhead, cpuAddedUs };
   } finally {
     await on.app.close();
     await off.app.close();
@@ -220,12 +238,13 @@ async function main(): Promise<void> {
   const rps = await throughput();
 
   const table = [
-    ['requests/s, trivial endpoint, metrics on (median of 5 rounds)', rps.onRps.toFixed(0)],
-    ['requests/s, trivial endpoint, metrics off (median of 5 rounds)', rps.offRps.toFixed(0)],
-    ['overhead of recording, median of per-round ratios (goal ≤ 3 %)', `${rps.overheadPercent.toFixed(1)} %`],
+    [`requests/s, trivial endpoint, metrics on (median of ${ROUNDS} rounds)`, rps.onRps.toFixed(0)],
+    [`requests/s, trivial endpoint, metrics off (median of ${ROUNDS} rounds)`, rps.offRps.toFixed(0)],
+    ['throughput overhead, per-round ratios (goal ≤ 3 %)', formatSpread(rps.overhead, ' %')],
     ['rounds on/off, req/s', rps.rounds.map((r) => `${r.on.rps.toFixed(0)}/${r.off.rps.toFixed(0)}`).join(', ')],
     ['server CPU µs per request, on / off (median)', `${rps.onCpu.toFixed(1)} / ${rps.offCpu.toFixed(1)}`],
-    ['CPU overhead per request, median of per-round ratios', `${rps.cpuOverheadPercent.toFixed(1)} %`],
+    ['CPU overhead per request, per-round ratios (less noisy)', formatSpread(rps.cpuOverhead, ' %')],
+    ['CPU µs added per request, per-round differences', formatSpread(rps.cpuAddedUs, ' µs')],
     ['RequestStatsStore.record, ns/op', cost.storeNs.toFixed(0)],
     ['prom-client Histogram.observe, ns/op (same labels)', cost.prometheusNs.toFixed(0)],
     ['HttpDurationHistogram.observe (what /metrics uses), ns/op', cost.httpHistogramNs.toFixed(0)],
@@ -247,13 +266,14 @@ async function main(): Promise<void> {
       {
         node: process.version,
         connections: CONNECTIONS,
+        rounds: ROUNDS,
         roundSeconds: ROUND_SECONDS,
         throughput: {
           rounds: rps.rounds,
           metricsOn: rps.onRps,
           metricsOff: rps.offRps,
-          overheadPercent: rps.overheadPercent,
-          cpuUsPerRequest: { metricsOn: rps.onCpu, metricsOff: rps.offCpu, overheadPercent: rps.cpuOverheadPercent },
+          overheadPercent: rps.overhead,
+          cpuUsPerRequest: { metricsOn: rps.onCpu, metricsOff: rps.offCpu, overheadPercent: rps.cpuOverhead, addedUs: rps.cpuAddedUs },
         },
         recordCost: cost,
         memory: { checkpoints: mem.checkpoints, series: mem.series, unknownUrls: 100_000, routeRequests: 1_000_000 },

@@ -1,8 +1,9 @@
 import { BadRequestException, RequestMethod, ValidationPipe, type INestApplication, type ValidationError } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { HttpMetricsRecorder } from './metrics/http-metrics.recorder.js';
 import { PROMETHEUS_PATH } from './metrics/metrics.constants.js';
 
 export const API_PREFIX = 'api/v1';
@@ -20,9 +21,8 @@ function describeValidationErrors(errors: ValidationError[], parent = ''): strin
 
 /** Everything main.ts and the end-to-end tests share, so tests exercise the real HTTP surface. */
 export function configureApp(app: INestApplication, options: { swagger: boolean }): void {
-  // Mounted before init() adds the body parsers, so even a request with a malformed body is measured.
-  const httpMetrics = app.get(HttpMetricsMiddleware);
-  if (httpMetrics.enabled) app.use(httpMetrics.use);
+  // On the HTTP server ahead of Express, so even a request the body parser rejects is measured.
+  app.get(HttpMetricsRecorder).attach(app.getHttpServer() as Server);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: PROMETHEUS_PATH, method: RequestMethod.GET }] });
   app.useGlobalPipes(
     new RejectNulPipe(),

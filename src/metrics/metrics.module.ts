@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
+import { HttpMetricsRecorder } from './http-metrics.recorder.js';
 import { MetricsCoreModule } from './metrics-core.module.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
 import { MetricsController } from './metrics.controller.js';
@@ -9,13 +9,13 @@ import { RouteTemplateResolver } from './route-template.resolver.js';
 
 /**
  * The HTTP side of metrics: request recording, the admin metrics API and the Prometheus
- * endpoint. `configureApp` mounts HttpMetricsMiddleware ahead of the body parsers.
+ * endpoint. `configureApp` attaches HttpMetricsRecorder to the HTTP server.
  */
 @Global()
 @Module({
   imports: [MetricsCoreModule],
   controllers: [MetricsController, PrometheusController],
-  providers: [RouteTemplateResolver, HttpMetricsMiddleware, MetricsService, MetricsTokenGuard],
-  exports: [HttpMetricsMiddleware],
+  providers: [RouteTemplateResolver, HttpMetricsRecorder, MetricsService, MetricsTokenGuard],
+  exports: [HttpMetricsRecorder],
 })
 export class MetricsModule {}
