@@ -43,7 +43,10 @@ export class HttpDurationHistogram {
     registry.registerMetric(this as unknown as Metric);
   }
 
-  observe(method: string, route: string | undefined, status: number, seconds: number): void {
+  observe(rawMethod: string, route: string | undefined, status: number, seconds: number): void {
+    // Keyed by the label, not the raw method: PROPFIND and LOCK must share one `_OTHER` series, or
+    // the exposition would hold duplicate samples and Prometheus would reject the whole scrape.
+    const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER';
     let byMethod = this.series.get(route);
     if (!byMethod) {
       byMethod = new Map();
@@ -56,12 +59,11 @@ export class HttpDurationHistogram {
     }
     let series = byStatus.get(status);
     if (!series) {
-      const label = KNOWN_METHODS.has(method) ? method : '_OTHER';
       // OpenTelemetry leaves http.route out when no route matched.
       const labels: Labels =
         route === undefined
-          ? { http_request_method: label, http_response_status_code: status }
-          : { http_request_method: label, http_route: route, http_response_status_code: status };
+          ? { http_request_method: method, http_response_status_code: status }
+          : { http_request_method: method, http_route: route, http_response_status_code: status };
       series = new Series(labels);
       byStatus.set(status, series);
     }
