@@ -1,4 +1,5 @@
 import { BadRequestException, RequestMethod, ValidationPipe, type INestApplication, type ValidationError } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
@@ -20,7 +21,8 @@ function describeValidationErrors(errors: ValidationError[], parent = ''): strin
 }
 
 /** Everything main.ts and the end-to-end tests share, so tests exercise the real HTTP surface. */
-export function configureApp(app: INestApplication, options: { swagger: boolean }): void {
+export function configureApp(app: INestApplication, options: { swagger: boolean; trustProxyHops?: number }): void {
+  if (options.trustProxyHops) (app as NestExpressApplication).set('trust proxy', options.trustProxyHops);
   // On the HTTP server ahead of Express, so even a request the body parser rejects is measured.
   app.get(HttpMetricsRecorder).attach(app.getHttpServer() as Server);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: PROMETHEUS_PATH, method: RequestMethod.GET }] });

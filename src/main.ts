@@ -41,7 +41,7 @@ async function bootstrap(): Promise<void> {
   const config = appConfig();
   const logger = new AppLogger({ level: config.logLevel, file: config.logToFile ? config.logFile : undefined });
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger, abortOnError: false });
-  configureApp(app, { swagger: config.swagger });
+  configureApp(app, { swagger: config.swagger, trustProxyHops: config.trustProxyHops });
   await app.listen(config.port);
   closeOnSignals(app, logger);
   const { port } = app.getHttpServer().address() as AddressInfo;

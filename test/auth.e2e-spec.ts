@@ -119,3 +119,37 @@ describe.each(ENGINES)('auth (%s)', (engine) => {
     await request(t.http).get('/api/v1/nothing-here').expect(404);
   });
 });
+
+describe('login rate limit', () => {
+  it('answers 429 past LOGIN_RATE_LIMIT attempts a minute, right or wrong', async () => {
+    const t = await createTestApp({ engine: 'sqlite', env: { LOGIN_RATE_LIMIT: '3', DEMO_DATA: 'false' } });
+    try {
+      await request(t.http)
+        .post('/api/v1/auth/login')
+        .send({ ...TEST_ADMIN, password: 'wrong-one' })
+        .expect(401);
+      await request(t.http)
+        .post('/api/v1/auth/login')
+        .send({ ...TEST_ADMIN, password: 'wrong-two' })
+        .expect(401);
+      await request(t.http).post('/api/v1/auth/login').send(TEST_ADMIN).expect(200);
+      const limited = await request(t.http).post('/api/v1/auth/login').send(TEST_ADMIN).expect(429);
+      expect(limited.headers['retry-after']).toBeDefined();
+      await request(t.http).get('/api/v1/mentors').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('keys the limit by the forwarded client address when proxies are trusted', async () => {
+    const t = await createTestApp({ engine: 'sqlite', trustProxyHops: 1, env: { LOGIN_RATE_LIMIT: '1', DEMO_DATA: 'false' } });
+    try {
+      const login = (client: string) => request(t.http).post('/api/v1/auth/login').set('x-forwarded-for', client).send(TEST_ADMIN);
+      await login('198.51.100.1').expect(200);
+      await login('198.51.100.2').expect(200);
+      await login('198.51.100.1').expect(429);
+    } finally {
+      await t.close();
+    }
+  });
+});

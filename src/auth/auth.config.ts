@@ -40,6 +40,8 @@ export const authConfig = registerAs('auth', () => {
     production,
     jwtSecret,
     jwtExpiresInSeconds: intVar('JWT_EXPIRES_IN', 3600, { min: 60, max: 30 * 24 * 3600 }),
+    /** Login attempts per minute per client address: each one costs a scrypt derivation (16 MiB, some CPU). */
+    loginRateLimit: intVar('LOGIN_RATE_LIMIT', 10, { min: 1, max: 100_000 }),
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
   };
 });

@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { LoginDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 
@@ -9,7 +10,9 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
+  @UseGuards(LoginRateLimitGuard)
   @HttpCode(HttpStatus.OK)
+  @ApiTooManyRequestsResponse({ description: 'More than LOGIN_RATE_LIMIT attempts in a minute from this address' })
   @ApiOkResponse({ type: TokenDto })
   @ApiUnauthorizedResponse({ description: 'Wrong email or password' })
   login(@Body() credentials: LoginDto): Promise<TokenDto> {

@@ -5,6 +5,7 @@ import { User } from '../users/user.entity.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { authConfig, type AuthConfig } from './auth.config.js';
 import { AuthController } from './auth.controller.js';
+import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { PasswordHasher } from './password.hasher.js';
@@ -24,7 +25,7 @@ import { PasswordHasher } from './password.hasher.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, JwtAuthGuard, AdminBootstrapService],
+  providers: [AuthService, PasswordHasher, JwtAuthGuard, LoginRateLimitGuard, AdminBootstrapService],
   // TypeOrmModule: JwtAuthGuard is instantiated in the module of each controller using it and needs the User repository there.
   exports: [JwtModule, JwtAuthGuard, PasswordHasher, TypeOrmModule],
 })

@@ -15,6 +15,9 @@ export const appConfig = registerAs('app', () => {
     // Demo users share a published password: never added in production unless asked for.
     demoData: boolVar('DEMO_DATA', nodeEnv !== 'production'),
     swagger: boolVar('SWAGGER_ENABLED', true),
+    // Behind a load balancer, how many proxy hops to trust for the client address (req.ip), which
+    // the login rate limit is keyed by; 0 trusts none (direct connections).
+    trustProxyHops: intVar('TRUST_PROXY_HOPS', 0, { min: 0, max: 10 }),
   };
 });
 

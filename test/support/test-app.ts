@@ -23,6 +23,8 @@ export interface TestAppOptions {
   providers?: Provider[];
   /** Nest logger; silent unless a test wants to see or capture logs. */
   logger?: LoggerService | LogLevel[] | false;
+  /** Proxy hops to trust for the client address (TRUST_PROXY_HOPS). */
+  trustProxyHops?: number;
   /** Reuse a database (e.g. to restart the app on the same data); created and dropped otherwise. */
   database?: TestDatabase;
   /** Providers replaced for this app (e.g. a wrapper that injects a failure into one step). */
@@ -69,6 +71,8 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     ADMIN_PASSWORD: TEST_ADMIN.password,
     LOG_TO_FILE: 'false',
     DEMO_DATA: 'true',
+    // Tests sign in far more often than a person; the limit itself has its own test.
+    LOGIN_RATE_LIMIT: '100000',
     REDIS_URL: undefined,
     ...options.env,
   };
@@ -81,7 +85,7 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     for (const override of options.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
     const moduleRef = await builder.compile();
     const nestApp = moduleRef.createNestApplication({ logger: options.logger ?? false });
-    configureApp(nestApp, { swagger: false });
+    configureApp(nestApp, { swagger: false, trustProxyHops: options.trustProxyHops });
     await nestApp.init();
     return nestApp;
   });
