@@ -88,6 +88,10 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     configureApp(nestApp, { swagger: false, trustProxyHops: options.trustProxyHops });
     await nestApp.init();
     return nestApp;
+  }).catch(async (error: unknown) => {
+    // A start that fails (bad config under test, a broken module) must not leave its database behind.
+    if (ownsDatabase) await database.drop();
+    throw error;
   });
   const http = app.getHttpServer() as App;
 
