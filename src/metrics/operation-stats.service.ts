@@ -1,30 +1,31 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Histogram, type Registry } from 'prom-client';
-import { LatencyHistogram } from './latency.histogram.js';
+import { DurationStats, type DurationSummary } from './duration.stats.js';
 import { installOperationRecorder, uninstallOperationRecorder, type OperationRecorder } from './measure-time.decorator.js';
 import { metricsConfig, type MetricsConfig } from './metrics.config.js';
 import { OPERATION_DURATION_METRIC, OVERFLOW_ENDPOINT, PROMETHEUS_REGISTRY } from './metrics.constants.js';
 
-export interface OperationStatsSnapshot {
+export interface OperationStatsSnapshot extends DurationSummary {
   name: string;
-  count: number;
   /** Calls that threw or rejected. */
   errors: number;
   /** Calls above their threshold (each logged a warning). */
   slow: number;
-  avgMs: number;
-  maxMs: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
 }
 
-class OperationStats {
-  count = 0;
+class OperationStats extends DurationStats {
   errors = 0;
   slow = 0;
-  sumMs = 0;
-  readonly histogram = new LatencyHistogram();
+
+  record(durationMs: number, failed: boolean, slow: boolean): void {
+    this.recordDuration(durationMs);
+    if (failed) this.errors++;
+    if (slow) this.slow++;
+  }
+
+  snapshot(name: string): OperationStatsSnapshot {
+    return { name, ...this.summary(), errors: this.errors, slow: this.slow };
+  }
 }
 
 /** Durations buckets for code blocks, finer at the low end than the HTTP ones. */
@@ -69,33 +70,16 @@ export class OperationStatsService implements OperationRecorder, OnModuleInit, O
       stats = new OperationStats();
       this.stats.set(key, stats);
     }
-    stats.count++;
-    if (failed) stats.errors++;
-    stats.sumMs += durationMs;
-    stats.histogram.record(durationMs);
-    this.duration.observe({ operation: key, outcome: failed ? 'error' : 'success' }, durationMs / 1000);
     const threshold = thresholdMs ?? this.config.slowMs;
+    stats.record(durationMs, failed, durationMs > threshold);
+    this.duration.observe({ operation: key, outcome: failed ? 'error' : 'success' }, durationMs / 1000);
     if (durationMs > threshold) {
-      stats.slow++;
       this.logger.warn(`${name} took ${durationMs.toFixed(1)} ms (threshold ${threshold} ms)${failed ? ' and failed' : ''}`);
     }
   }
 
   snapshot(): OperationStatsSnapshot[] {
-    return [...this.stats].map(([name, stats]) => {
-      const { p50, p95, p99 } = stats.histogram.summary();
-      return {
-        name,
-        count: stats.count,
-        errors: stats.errors,
-        slow: stats.slow,
-        avgMs: stats.count ? stats.sumMs / stats.count : 0,
-        maxMs: stats.histogram.quantile(1),
-        p50Ms: p50,
-        p95Ms: p95,
-        p99Ms: p99,
-      };
-    });
+    return [...this.stats].map(([name, stats]) => stats.snapshot(name));
   }
 
   reset(): void {

@@ -1,21 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import { LatencyHistogram } from './latency.histogram.js';
+import { DurationStats, type DurationSummary } from './duration.stats.js';
 import { ANY_METHOD, OVERFLOW_ENDPOINT, RECENT_WINDOW_SECONDS, UNMATCHED_ENDPOINT } from './metrics.constants.js';
 
-export interface EndpointStatsSnapshot {
+export interface EndpointStatsSnapshot extends DurationSummary {
   method: string;
   /** Route template with the global prefix (`/api/v1/mentors/:id`), or one of the shared buckets. */
   endpoint: string;
-  count: number;
   /** 5xx responses. */
   errors: number;
   /** 4xx responses (aborted requests count here as 499). */
   clientErrors: number;
-  avgMs: number;
-  maxMs: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
   /** Responses per status code. */
   statuses: Record<string, number>;
 }
@@ -59,43 +53,34 @@ export interface RequestStatsOptions {
   isProbe?: (route: string) => boolean;
 }
 
-class EndpointStats {
-  count = 0;
+class EndpointStats extends DurationStats {
   errors = 0;
   clientErrors = 0;
-  sumMs = 0;
-  readonly histogram = new LatencyHistogram();
   readonly statuses = new Map<number, number>();
 
   constructor(
     readonly method: string,
     readonly endpoint: string,
     readonly probe = false,
-  ) {}
+  ) {
+    super();
+  }
 
   record(status: number, durationMs: number): void {
-    this.count++;
+    this.recordDuration(durationMs);
     if (status >= 500) this.errors++;
     else if (status >= 400) this.clientErrors++;
-    this.sumMs += durationMs;
-    this.histogram.record(durationMs);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
   }
 
   snapshot(): EndpointStatsSnapshot {
-    const { p50, p95, p99 } = this.histogram.summary();
     const byStatus = [...this.statuses].sort(([a], [b]) => a - b);
     return {
       method: this.method,
       endpoint: this.endpoint,
-      count: this.count,
+      ...this.summary(),
       errors: this.errors,
       clientErrors: this.clientErrors,
-      avgMs: this.count ? this.sumMs / this.count : 0,
-      maxMs: this.histogram.quantile(1),
-      p50Ms: p50,
-      p95Ms: p95,
-      p99Ms: p99,
       statuses: Object.fromEntries(byStatus.map(([status, count]) => [String(status), count])),
     };
   }

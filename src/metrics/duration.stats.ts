@@ -1,0 +1,36 @@
+import { LatencyHistogram } from './latency.histogram.js';
+
+/** What the admin view shows about the durations of an endpoint or an operation. */
+export interface DurationSummary {
+  count: number;
+  avgMs: number;
+  maxMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+/** Count, sum and a bounded histogram of durations; endpoint and operation statistics build on it. */
+export class DurationStats {
+  count = 0;
+  private sumMs = 0;
+  private readonly histogram = new LatencyHistogram();
+
+  protected recordDuration(durationMs: number): void {
+    this.count++;
+    this.sumMs += durationMs;
+    this.histogram.record(durationMs);
+  }
+
+  protected summary(): DurationSummary {
+    const { p50, p95, p99 } = this.histogram.summary();
+    return {
+      count: this.count,
+      avgMs: this.count ? this.sumMs / this.count : 0,
+      maxMs: this.histogram.quantile(1),
+      p50Ms: p50,
+      p95Ms: p95,
+      p99Ms: p99,
+    };
+  }
+}
