@@ -11,6 +11,7 @@ import { RequestStatsStore } from '../src/metrics/request-stats.store.js';
 import { SystemMetricsService } from '../src/metrics/system-metrics.service.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { ENGINES } from './support/test-database.js';
+import type { EndpointStatsDto } from '../src/metrics/metrics.dto.js';
 
 class EchoDto {
   @IsString()
@@ -52,20 +53,6 @@ class ProbeLikeController {
   }
 }
 
-interface EndpointJson {
-  endpoint: string;
-  method: string;
-  count: number;
-  errors: number;
-  client_errors: number;
-  avg_ms: number;
-  max_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  statuses: Record<string, number>;
-}
-
 const controllers = [MetricsTestController, ProbeLikeController];
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -75,7 +62,7 @@ async function metricsOf(t: TestApp, token: string) {
   return (await request(t.http).get('/api/v1/admin/metrics').set(auth(token)).expect(200)).body;
 }
 
-const endpointOf = (body: { endpoints: EndpointJson[] }, method: string, endpoint: string) =>
+const endpointOf = (body: { endpoints: EndpointStatsDto[] }, method: string, endpoint: string) =>
   body.endpoints.find((e) => e.method === method && e.endpoint === endpoint);
 
 /** Polls until `check` passes; the bound only proves it does not hang. */
@@ -134,7 +121,7 @@ describe.each(ENGINES)('metrics (%s)', (engine) => {
     expect(endpointOf(body, 'GET', '/api/v1/admin/metrics')).toMatchObject({ count: 3, statuses: { 401: 2, 403: 1 } });
     expect(endpointOf(body, '*', '(unmatched)')).toMatchObject({ count: 5, statuses: { 404: 5 } });
     expect(endpointOf(body, 'GET', '/api/v1/metrics-test/boom')).toMatchObject({ count: 2, errors: 2, statuses: { 500: 2 } });
-    expect(body.endpoints.reduce((sum: number, e: EndpointJson) => sum + e.count, 0)).toBe(19);
+    expect(body.endpoints.reduce((sum: number, e: EndpointStatsDto) => sum + e.count, 0)).toBe(19);
   });
 
   it('groups different ids of one route under its template, never the raw URL', async () => {
