@@ -169,20 +169,11 @@ async function main(): Promise<void> {
     AWS_S3_ENDPOINT: `http://127.0.0.1:${port}`,
   });
 
+  const bigConnectionArgs = ['--host', '127.0.0.1', '--username', 'postgres', '--dbname', BIG];
   try {
     // Backup: plain pg_dump, then ours, on the same database.
     const plainFile = join(work, 'plain.dump');
-    const plainDump = await run('pg_dump', [
-      '--format=custom',
-      '--host',
-      '127.0.0.1',
-      '--username',
-      'postgres',
-      '--dbname',
-      BIG,
-      '--file',
-      plainFile,
-    ]);
+    const plainDump = await run('pg_dump', ['--format=custom', ...bigConnectionArgs, '--file', plainFile]);
     if (plainDump.code !== 0) throw new Error(`pg_dump failed: ${plainDump.stderr}`);
     const bigDir = join(work, 'big');
     const created = await ours(['create'], env(BIG, bigDir));
@@ -197,12 +188,7 @@ async function main(): Promise<void> {
 
     // Restore: plain pg_restore (same options as ours), then ours (checksum, safety backup, pg_restore).
     const plainRestore = await run('pg_restore', [
-      '--host',
-      '127.0.0.1',
-      '--username',
-      'postgres',
-      '--dbname',
-      BIG,
+      ...bigConnectionArgs,
       '--clean',
       '--if-exists',
       '--single-transaction',

@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
@@ -14,6 +11,7 @@ import { configureApp } from '../src/app.setup.js';
 import { CacheService } from '../src/cache/cache.service.js';
 import { CachedMethodsExplorer } from '../src/cache/cached-methods.explorer.js';
 import { DemoDataService } from '../src/demo-data/demo-data.service.js';
+import { RedisServerProcess } from '../test/support/redis-server.js';
 
 /**
  * Cache benchmark, everything side by side in one run:
@@ -41,42 +39,6 @@ const row = (name: string, value: string) => {
   table.push([name, value]);
   process.stdout.write(`  ${name.padEnd(62)} ${value}\n`);
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function startRedis(): Promise<{ port: number; child: ChildProcess; dir: string }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mentorhub-bench-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  for (let attempt = 0; ; attempt++) {
-    const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      return { port, child, dir };
-    } catch (error) {
-      if (attempt > 100) {
-        child.kill('SIGKILL');
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      probe.disconnect();
-    }
-  }
-}
 
 async function ensureDatabase(): Promise<string> {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -204,7 +166,8 @@ async function latencyDuring(port: number, action: () => Promise<unknown>): Prom
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const redis = await startRedis();
+  const redis = await RedisServerProcess.create();
+  await redis.start();
   const raw = new Redis({ port: redis.port });
   const databaseUrl = await ensureDatabase();
   const baseEnv = {
@@ -368,8 +331,7 @@ async function main(): Promise<void> {
   } finally {
     for (const app of apps) await app.close();
     raw.disconnect();
-    redis.child.kill('SIGKILL');
-    rmSync(redis.dir, { recursive: true, force: true });
+    await redis.destroy();
   }
 
   results.totalSeconds = (Date.now() - started) / 1000;
