@@ -1,6 +1,7 @@
 export type BackupErrorCode = 'invalid_name' | 'not_found' | 'in_progress' | 'locked' | 'checksum_mismatch' | 'refused' | 'failed';
 
-export type BackupStage = 'lock' | 'dump' | 'manifest' | 's3-upload' | 'verify' | 'restore' | 'prune';
+export const BACKUP_STAGES = ['lock', 'dump', 'manifest', 's3-upload', 'verify', 'restore', 'prune'] as const;
+export type BackupStage = (typeof BACKUP_STAGES)[number];
 
 /**
  * A coded backup failure. The message is safe to show to an operator or an API client (it never

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PROMETHEUS_REGISTRY } from '../metrics/metrics.constants.js';
-import type { BackupStage } from './backup.errors.js';
+import { BACKUP_STAGES, type BackupStage } from './backup.errors.js';
 
 /** Prometheus series of the backup module, on the shared registry. */
 @Injectable()
@@ -52,6 +52,9 @@ export class BackupMetrics {
       labelNames: ['stage'],
       registers,
     });
+    // Series that exist from the start: increase() cannot see the first failure of a series born with value 1.
+    for (const result of ['success', 'failure']) this.runs.inc({ result }, 0);
+    for (const stage of BACKUP_STAGES) this.failures.inc({ stage }, 0);
   }
 
   recordFailure(stage: BackupStage): void {

@@ -60,6 +60,14 @@ export function registerCachePrometheusMetrics(registry: Registry, read: () => C
     },
   });
   new Gauge({
+    name: 'mentorhub_cache_degraded',
+    help: '1 when Redis is configured but the in-memory fallback is serving',
+    registers: [registry],
+    collect() {
+      this.set(read().degraded ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'mentorhub_cache_memory_entries',
     help: 'Entries held by the in-memory store',
     registers: [registry],

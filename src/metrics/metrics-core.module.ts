@@ -7,6 +7,7 @@ import { OperationStatsService } from './operation-stats.service.js';
 import { RequestStatsStore } from './request-stats.store.js';
 import { SYSTEM_PROBE, SystemMetricsService } from './system-metrics.service.js';
 import { SystemProbe } from './system.probe.js';
+import { SystemPrometheusMetrics } from './system.metrics.js';
 
 /**
  * What any process of the app records into, HTTP server or not (the backup CLI uses it alone):
@@ -34,6 +35,7 @@ import { SystemProbe } from './system.probe.js';
     { provide: SYSTEM_PROBE, useFactory: () => new SystemProbe() },
     OperationStatsService,
     SystemMetricsService,
+    SystemPrometheusMetrics,
   ],
   exports: [PROMETHEUS_REGISTRY, MetricsSectionsRegistry, RequestStatsStore, OperationStatsService, SystemMetricsService],
 })
