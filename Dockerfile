@@ -19,4 +19,7 @@ COPY --from=build --chown=node:node /app/dist ./dist
 RUN mkdir -p backups logs data && chown node:node backups logs data
 USER node
 EXPOSE 8000
+# Readiness (database reachable, not draining); node's fetch, as the slim image has no curl or wget.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/api/v1/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]
