@@ -10,13 +10,16 @@ import { validateConfiguration } from './config/configuration.js';
 import { ConfigError } from './config/env.util.js';
 import { GracefulShutdownService } from './health/graceful-shutdown.service.js';
 import { AppLogger } from './logging/app.logger.js';
+import { sentryConfig } from './sentry/sentry.config.js';
+import { closeSentry, initSentry } from './sentry/sentry.reporter.js';
 
-/** Drains and closes the app (requests, connections, timers, log file) on SIGTERM/SIGINT, then exits 0. */
+/** Drains and closes the app (requests, connections, timers, queued error reports, log file) on SIGTERM/SIGINT, then exits 0. */
 function closeOnSignals(app: INestApplication, logger: AppLogger): void {
   const shutdown = (signal: NodeJS.Signals) => {
     app
       .get(GracefulShutdownService)
       .shutdown(app, signal)
+      .then(() => closeSentry())
       .then(() => logger.close())
       .then(
         () => process.exit(0),
@@ -38,6 +41,7 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`Invalid configuration: ${error.message}\n`);
     process.exit(1);
   }
+  await initSentry(sentryConfig());
   const config = appConfig();
   const logger = new AppLogger({ level: config.logLevel, file: config.logToFile ? config.logFile : undefined });
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger, abortOnError: false });

@@ -36,6 +36,10 @@ describe('starting the built API', () => {
       /^Invalid configuration: ADMIN_PASSWORD is still the placeholder/,
     ],
     [{ DATABASE_POOL_SIZE: '1' }, /^Invalid configuration: DATABASE_POOL_SIZE must be an integer between 2 and 200/],
+    [
+      { SENTRY_DSN: 'https://sentry.example.com/42' },
+      /^Invalid configuration: SENTRY_DSN must be a Sentry DSN like https:\/\/<key>@<host>\/<project id>/,
+    ],
   ])('refuses %j with one line naming the variable', async (env, message) => {
     const api = spawnApi(env, cwd);
     expect(await api.exited).toBe(1);

@@ -19,6 +19,7 @@ import {
 import { planRetention } from './backup.retention.js';
 import { BackupStatusService } from './backup-status.service.js';
 import type { S3BackupStore } from './s3-backup.store.js';
+import { reportError } from '../sentry/sentry.reporter.js';
 
 export type ProgressStage = 'dump' | 'upload' | 'download' | 'verify' | 'safety-backup' | 'restore';
 
@@ -185,6 +186,8 @@ export class BackupService implements OnApplicationShutdown {
         return;
       }
       this.logger.error(`Scheduled backup failed: ${reason(error)}`);
+      // Nobody is watching a 03:00 run: the failure is reported besides the log, status and metrics.
+      reportError(error, { transaction: 'scheduled backup' });
     }
   }
 

@@ -4,10 +4,20 @@ import { cacheConfig } from '../cache/cache.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { healthConfig } from '../health/health.config.js';
 import { metricsConfig } from '../metrics/metrics.config.js';
+import { sentryConfig } from '../sentry/sentry.config.js';
 import { appConfig } from './app.config.js';
 
 /** Every module's config namespace; each factory validates its variables. */
-export const CONFIG_NAMESPACES = [appConfig, databaseConfig, authConfig, metricsConfig, healthConfig, backupConfig, cacheConfig];
+export const CONFIG_NAMESPACES = [
+  appConfig,
+  databaseConfig,
+  authConfig,
+  metricsConfig,
+  healthConfig,
+  backupConfig,
+  cacheConfig,
+  sentryConfig,
+];
 
 /** Runs every namespace's validation, so a bad variable stops the start before anything else happens. */
 export function validateConfiguration(): void {

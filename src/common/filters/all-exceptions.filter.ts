@@ -1,9 +1,17 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { reportError } from '../../sentry/sentry.reporter.js';
+
+/** The route template (`/api/v1/mentors/:id`) Express matched, so reports group by endpoint, not by id. */
+function routeOf(request: Request): string {
+  const route = (request.route as { path?: unknown } | undefined)?.path;
+  return typeof route === 'string' ? request.baseUrl + route : request.path;
+}
 
 /**
- * The one place unknown errors become a 500: the full error goes to the log, the client
- * gets a generic body. HTTP exceptions keep their status and body.
+ * The one place unknown errors become a 500: the full error goes to the log (and to Sentry when
+ * SENTRY_DSN is set), the client gets a generic body. HTTP exceptions keep their status and body and
+ * are not reported: they are answers the code chose, 5xx ones included.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -24,6 +32,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     const error = exception instanceof Error ? exception : new Error(String(exception));
     this.logger.error(`${request.method} ${request.path} failed: ${error.message}`, error.stack);
+    reportError(error, { transaction: `${request.method} ${routeOf(request)}`, request: { method: request.method, path: request.path } });
     this.reply(response, HttpStatus.INTERNAL_SERVER_ERROR, {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'Internal Server Error',
