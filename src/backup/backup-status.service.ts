@@ -47,7 +47,7 @@ export interface BackupStatus {
   nextRunAt: string | null;
   /**
    * True when scheduled backups are enabled and the last verified success (the last success
-   * when verification after backup is off) is missing or older than `staleAfterMs`.
+   * when verification after backup is off) is older than `staleAfterMs`, or none exists and the process has run longer than that.
    */
   stale: boolean;
   staleAfterMs: number;
@@ -75,6 +75,7 @@ export class BackupStatusService implements OnModuleInit {
   private state: PersistedState = { lastSuccess: null, lastVerifiedAt: null, lastFailure: null, lastRunOk: null };
   private runningOperation: string | null = null;
   private readonly staleAfterMs: number;
+  private readonly processStartedAt = Date.now() - process.uptime() * 1000;
 
   constructor(
     @Inject(backupConfig.KEY) private readonly config: BackupConfig,
@@ -95,7 +96,8 @@ export class BackupStatusService implements OnModuleInit {
   getStatus(now = new Date()): BackupStatus {
     const reference = this.config.verifyAfterBackup ? this.state.lastVerifiedAt : (this.state.lastSuccess?.at ?? null);
     const ageMs = reference ? now.getTime() - new Date(reference).getTime() : null;
-    const stale = this.config.enabled && (ageMs === null || ageMs > this.staleAfterMs);
+    // With no backup at all, the deployment gets one period to make its first before it counts as stale.
+    const stale = this.config.enabled && (ageMs ?? now.getTime() - this.processStartedAt) > this.staleAfterMs;
     return {
       enabled: this.config.enabled,
       schedule: this.config.cron,

@@ -273,7 +273,9 @@ describe('BackupService (fakes for the engine and S3)', () => {
   describe('status', () => {
     it('is stale when the last verified backup is older than the period plus margin (26 h for daily)', async () => {
       const service = await build();
-      expect(status.getStatus()).toMatchObject({ stale: true, lastVerifiedAt: null, staleAfterMs: 26 * 3600 * 1000 });
+      // No backup yet: a new deployment has one period (plus margin) to make its first.
+      expect(status.getStatus()).toMatchObject({ stale: false, lastVerifiedAt: null, staleAfterMs: 26 * 3600 * 1000 });
+      expect(status.getStatus(new Date(Date.now() + 27 * 3600 * 1000)).stale).toBe(true);
       const { manifest } = await service.createBackup();
       await service.verifyBackup(manifest.name);
       const created = new Date(manifest.createdAt).getTime();

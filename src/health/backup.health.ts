@@ -29,8 +29,7 @@ export class BackupHealthIndicator {
     if (status.lastRunOk === false) {
       return indicator.degraded({ ...details, message: `The last backup run failed (${status.lastFailure?.stage ?? 'unknown stage'})` });
     }
-    const firstPeriodOver = process.uptime() * 1000 > status.staleAfterMs;
-    if (status.stale && (status.ageMs !== null || firstPeriodOver)) {
+    if (status.stale) {
       const message =
         status.ageMs === null
           ? 'No verified backup exists'
