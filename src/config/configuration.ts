@@ -1,3 +1,4 @@
+import { dashboardConfig } from '../admin-dashboard/admin-dashboard.config.js';
 import { authConfig } from '../auth/auth.config.js';
 import { backupConfig } from '../backup/backup.config.js';
 import { cacheConfig } from '../cache/cache.config.js';
@@ -7,7 +8,16 @@ import { metricsConfig } from '../metrics/metrics.config.js';
 import { appConfig } from './app.config.js';
 
 /** Every module's config namespace; each factory validates its variables. */
-export const CONFIG_NAMESPACES = [appConfig, databaseConfig, authConfig, metricsConfig, healthConfig, backupConfig, cacheConfig];
+export const CONFIG_NAMESPACES = [
+  appConfig,
+  databaseConfig,
+  authConfig,
+  metricsConfig,
+  healthConfig,
+  backupConfig,
+  cacheConfig,
+  dashboardConfig,
+];
 
 /** Runs every namespace's validation, so a bad variable stops the start before anything else happens. */
 export function validateConfiguration(): void {
