@@ -31,6 +31,18 @@ export default tseslint.config(
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly' } },
   },
   {
+    // The dashboard page's own script runs in the browser, not in Node.
+    files: ['src/admin-dashboard/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['AbortController', 'clearTimeout', 'document', 'fetch', 'sessionStorage', 'setTimeout', 'TextDecoderStream', 'window'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

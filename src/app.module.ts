@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminDashboardModule } from './admin-dashboard/admin-dashboard.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BackupModule } from './backup/backup.module.js';
 import { CacheModule } from './cache/cache.module.js';
@@ -29,6 +30,7 @@ import { UsersModule } from './users/users.module.js';
     ReviewsModule,
     HealthModule,
     BackupModule,
+    AdminDashboardModule,
   ],
 })
 export class AppModule {}

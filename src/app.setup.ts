@@ -2,6 +2,7 @@ import { BadRequestException, RequestMethod, ValidationPipe, type INestApplicati
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
+import { DASHBOARD_PAGE_ROUTES } from './admin-dashboard/admin-dashboard.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder.js';
@@ -25,7 +26,7 @@ export function configureApp(app: INestApplication, options: { swagger: boolean;
   if (options.trustProxyHops) (app as NestExpressApplication).set('trust proxy', options.trustProxyHops);
   // On the HTTP server ahead of Express, so even a request the body parser rejects is measured.
   app.get(HttpMetricsRecorder).attach(app.getHttpServer() as Server);
-  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: PROMETHEUS_PATH, method: RequestMethod.GET }] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: PROMETHEUS_PATH, method: RequestMethod.GET }, ...DASHBOARD_PAGE_ROUTES] });
   app.useGlobalPipes(
     new RejectNulPipe(),
     new ValidationPipe({

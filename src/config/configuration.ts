@@ -1,3 +1,4 @@
+import { dashboardConfig } from '../admin-dashboard/admin-dashboard.config.js';
 import { authConfig } from '../auth/auth.config.js';
 import { backupConfig } from '../backup/backup.config.js';
 import { cacheConfig } from '../cache/cache.config.js';
@@ -17,6 +18,7 @@ export const CONFIG_NAMESPACES = [
   backupConfig,
   cacheConfig,
   sentryConfig,
+  dashboardConfig,
 ];
 
 /** Runs every namespace's validation, so a bad variable stops the start before anything else happens. */

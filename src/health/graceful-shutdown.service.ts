@@ -12,11 +12,20 @@ import { healthConfig, type HealthConfig } from './health.config.js';
 export class GracefulShutdownService {
   private readonly logger = new Logger(GracefulShutdownService.name);
   private draining = false;
+  private readonly stopping = new AbortController();
 
   constructor(@Inject(healthConfig.KEY) private readonly config: HealthConfig) {}
 
   get isShuttingDown(): boolean {
     return this.draining;
+  }
+
+  /**
+   * Aborted when the server stops accepting connections. Responses that never end by themselves
+   * (event streams) end then, or closing the server would wait SHUTDOWN_TIMEOUT_MS for them.
+   */
+  get stoppingSignal(): AbortSignal {
+    return this.stopping.signal;
   }
 
   async shutdown(app: INestApplication, signal: string): Promise<void> {
@@ -25,6 +34,7 @@ export class GracefulShutdownService {
     this.logger.log(`${signal} received: not ready any more, draining for ${this.config.shutdownDrainMs} ms`);
     if (this.config.shutdownDrainMs > 0) await sleep(this.config.shutdownDrainMs);
     const server = app.getHttpServer() as Server;
+    this.stopping.abort();
     // Stops accepting, closes idle keep-alive sockets and resolves once in-flight requests are answered…
     const closed = new Promise<'closed'>((resolve) => server.close(() => resolve('closed')));
     // …unless one hangs: past the timeout its connection is cut so the process still exits before SIGKILL.

@@ -25,7 +25,7 @@ import { SystemHealthIndicators } from './system.health.js';
     HealthReportService,
     DetailedHealthAccessGuard,
   ],
-  exports: [GracefulShutdownService],
+  exports: [GracefulShutdownService, HealthReportService],
 })
 export class HealthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, SSE_ABORT_CONTROLLER } from '@nestjs/common';
 import type { Request } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +16,12 @@ import { RouteTemplateResolver } from './route-template.resolver.js';
  * per request as a middleware layer would. It records on the response's single `close` event:
  * complete responses with their status, responses the client abandoned as 499. By then Express
  * has routed the request, so the route template is read from the same request object.
+ *
+ * Event streams (`@Sse()` routes past their guards, which Nest marks with its abort controller)
+ * last as long as their client keeps them open: the client leaving is their normal end, not a
+ * 499, and their lifetime is no latency, so they stay out of the duration histogram, where one
+ * would read as a slow request in every quantile and latency alert. The JSON view still counts
+ * them, under their own route (left out of the rankings by METRICS_EXCLUDED_PREFIXES).
  */
 @Injectable()
 export class HttpMetricsRecorder {
@@ -46,10 +52,11 @@ export class HttpMetricsRecorder {
 
   private finish(request: Request, response: ServerResponse, startedAt: number): void {
     const durationMs = performance.now() - startedAt;
-    const aborted = !response.writableFinished;
+    const eventStream = SSE_ABORT_CONTROLLER in request;
+    const aborted = !eventStream && !response.writableFinished;
     const status = aborted ? CLIENT_CLOSED_REQUEST : response.statusCode;
     const route = this.routes.resolve(request, status);
     this.store.record(request.method, route, status, durationMs, aborted);
-    this.duration.observe(request.method, route, status, durationMs / 1000);
+    if (!eventStream) this.duration.observe(request.method, route, status, durationMs / 1000);
   }
 }

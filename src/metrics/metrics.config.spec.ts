@@ -16,11 +16,11 @@ describe('metrics config', () => {
       token: undefined,
       sampleIntervalMs: 5000,
       maxSeries: 200,
-      excludedPrefixes: ['/api/v1/health', '/metrics'],
+      excludedPrefixes: ['/api/v1/health', '/metrics', '/api/v1/admin/metrics/stream'],
       diskPath: undefined,
       backupDir: 'backups',
     });
-    expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics');
+    expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream');
   });
 
   it('normalises prefixes and refuses bad values naming the variable', () => {

@@ -1,7 +1,8 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { boolVar, ConfigError, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
 
-export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics';
+/** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
+export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';
 
 /** Comma-separated route prefixes, normalised to a leading slash and no trailing one. */
 export function parsePrefixList(name: string, raw: string): string[] {
@@ -24,7 +25,7 @@ export const metricsConfig = registerAs('metrics', () => ({
   sampleIntervalMs: intVar('METRICS_SAMPLE_INTERVAL_MS', 5000, { min: 100, max: 3_600_000 }),
   /** Cap on distinct method + route series (and operation names); beyond it they share an overflow bucket. */
   maxSeries: intVar('METRICS_MAX_SERIES', 200, { min: 10, max: 10_000 }),
-  /** Probe and scrape routes left out of popular_endpoints and slow_endpoints. */
+  /** Probe, scrape and stream routes left out of popular_endpoints, slow_endpoints and the recent window. */
   excludedPrefixes: parsePrefixList('METRICS_EXCLUDED_PREFIXES', stringVar('METRICS_EXCLUDED_PREFIXES', DEFAULT_EXCLUDED_PREFIXES)),
   /** Filesystem to report; unset → the SQLite database's folder, or BACKUP_DIR with PostgreSQL. */
   diskPath: optionalStringVar('METRICS_DISK_PATH'),

@@ -16,6 +16,6 @@ import { RouteTemplateResolver } from './route-template.resolver.js';
   imports: [MetricsCoreModule],
   controllers: [MetricsController, PrometheusController],
   providers: [RouteTemplateResolver, HttpMetricsRecorder, MetricsService, MetricsTokenGuard],
-  exports: [HttpMetricsRecorder],
+  exports: [HttpMetricsRecorder, MetricsService],
 })
 export class MetricsModule {}

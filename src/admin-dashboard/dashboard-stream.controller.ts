@@ -1,0 +1,22 @@
+import { Controller, Sse, type MessageEvent } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Observable } from 'rxjs';
+import { AdminOnly } from '../auth/auth.decorators.js';
+import { DashboardStreamService } from './dashboard-stream.service.js';
+
+@ApiTags('admin')
+@Controller('admin/metrics')
+@AdminOnly()
+export class DashboardStreamController {
+  constructor(private readonly streams: DashboardStreamService) {}
+
+  @Sse('stream')
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description:
+      'Server-sent events: a `snapshot` event every DASHBOARD_STREAM_INTERVAL_MS (the first at once) with the admin metrics view and the health status with its issues',
+  })
+  stream(): Observable<MessageEvent> {
+    return this.streams.stream();
+  }
+}
