@@ -113,7 +113,7 @@ describe.each(ENGINES)('admin metrics stream (%s)', (engine) => {
       expect(Array.isArray(metrics.slow_endpoints)).toBe(true);
       const sections = metrics as unknown as Record<string, Record<string, unknown>>;
       expect(sections.cache).toMatchObject({ store: 'memory', redis_healthy: false, hit_rate_percent: expect.any(Number) });
-      expect(sections.backup).toMatchObject({ enabled: true, stale: true, lastSuccess: null, ageMs: null });
+      expect(sections.backup).toMatchObject({ enabled: true, stale: false, lastSuccess: null, ageMs: null });
       expect(health.status).toBe('degraded');
       expect(health.issues).toEqual([
         expect.objectContaining({ check: 'disk', status: 'warn', threshold: 0.01, message: expect.stringContaining('isk') }),
