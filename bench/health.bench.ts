@@ -4,73 +4,14 @@
  * runs as production runs it (compiled, its own process, SQLite with the demo data); autocannon
  * runs in child processes.
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { cannon, REPO, startApi } from './api-process.js';
 
-const run = promisify(execFile);
-const COMPILED = join(dirname(new URL(import.meta.url).pathname), '..');
-const REPO = join(COMPILED, '..');
-const AUTOCANNON = join(REPO, 'node_modules', 'autocannon', 'autocannon.js');
 const SECONDS = 10;
 /** About half of what this machine serves flat out: a busy but not saturated API. */
 const MODERATE_RATE = 500;
-
-interface Latency {
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-}
-
-/** `rate` caps the total requests per second (autocannon -R); without it the connections go flat out. */
-async function cannon(url: string, connections: number, seconds: number, rate?: number): Promise<Latency> {
-  const args = [AUTOCANNON, '--json', '-c', String(connections), '-d', String(seconds), ...(rate ? ['-R', String(rate)] : []), url];
-  const { stdout } = await run(process.execPath, args, {
-    maxBuffer: 16 * 2 ** 20,
-  });
-  const result = JSON.parse(stdout) as {
-    requests: { total: number; average: number };
-    latency: { p50: number; p99: number; max: number };
-    non2xx: number;
-  };
-  return {
-    requests: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    non2xx: result.non2xx,
-  };
-}
-
-async function startApi(cwd: string): Promise<{ base: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(COMPILED, 'src', 'main.js')], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_TO_FILE: 'false' },
-  });
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`API did not start: ${output}`));
-    }, 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on http:\/\/localhost:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-  });
-  return { base: `http://127.0.0.1:${port}/api/v1`, stop: () => child.kill('SIGTERM') };
-}
 
 async function main(): Promise<void> {
   const cwd = mkdtempSync(join(tmpdir(), 'mentorhub-bench-health-'));
