@@ -9,6 +9,7 @@ import { CapturingLogger } from './support/capturing-logger.js';
 import { SseClient } from './support/sse-client.js';
 import { createTestApp, TEST_ADMIN, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { ENGINES } from './support/test-database.js';
+import { eventually } from './support/eventually.js';
 
 const STREAM = '/api/v1/admin/metrics/stream';
 const INTERVAL_MS = 200;
@@ -24,19 +25,6 @@ const lastBackup = (snapshot: DashboardSnapshotDto) =>
 
 /** Timers that keep the process alive: RxJS's interval is one of them while a producer runs. */
 const activeTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
-
-/** Polls until `check` passes; the bound only proves it does not hang. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await delay(20);
-    }
-  }
-}
 
 describe.each(ENGINES)('admin metrics stream (%s)', (engine) => {
   let t: TestApp;

@@ -11,6 +11,7 @@ import { RequestStatsStore } from '../src/metrics/request-stats.store.js';
 import { SystemMetricsService } from '../src/metrics/system-metrics.service.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { ENGINES } from './support/test-database.js';
+import { eventually } from './support/eventually.js';
 import type { EndpointStatsDto } from '../src/metrics/metrics.dto.js';
 
 class EchoDto {
@@ -64,19 +65,6 @@ async function metricsOf(t: TestApp, token: string) {
 
 const endpointOf = (body: { endpoints: EndpointStatsDto[] }, method: string, endpoint: string) =>
   body.endpoints.find((e) => e.method === method && e.endpoint === endpoint);
-
-/** Polls until `check` passes; the bound only proves it does not hang. */
-async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await delay(20);
-    }
-  }
-}
 
 describe.each(ENGINES)('metrics (%s)', (engine) => {
   let t: TestApp;
