@@ -197,8 +197,8 @@ function createChart() {
     data: {
       labels: [],
       datasets: [
-        { label: 'requests/s', data: [], yAxisID: 'y', borderColor: '#2457c5', backgroundColor: '#2457c5', pointRadius: 0, tension: 0.25 },
-        { label: '5xx %', data: [], yAxisID: 'y1', borderColor: '#b42318', backgroundColor: '#b42318', pointRadius: 0, tension: 0.25 },
+        { label: 'requests/s', data: [], yAxisID: 'y', borderColor: '#2457c5', backgroundColor: '#2457c5', pointRadius: 0 },
+        { label: '5xx %', data: [], yAxisID: 'y1', borderColor: '#b42318', backgroundColor: '#b42318', pointRadius: 0 },
       ],
     },
     options: {
@@ -232,7 +232,8 @@ function pushChartPoint(metrics) {
   const requests = totals.requests - last.requests;
   const errors = totals.errors - last.errors;
   chart ??= createChart();
-  chart.data.labels.push(new Date(at).toLocaleTimeString());
+  // 24-hour labels without a day period: they stay narrow enough for a phone-width axis.
+  chart.data.labels.push(new Date(at).toLocaleTimeString([], { hour12: false }));
   chart.data.datasets[0].data.push(Math.round((requests / ((at - last.at) / 1000)) * 100) / 100);
   chart.data.datasets[1].data.push(requests ? Math.round((errors / requests) * 10_000) / 100 : 0);
   if (chart.data.labels.length > CHART_POINTS) {
