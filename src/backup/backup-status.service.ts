@@ -47,7 +47,8 @@ export interface BackupStatus {
   nextRunAt: string | null;
   /**
    * True when scheduled backups are enabled and the last verified success (the last success
-   * when verification after backup is off) is older than `staleAfterMs`, or none exists and the process has run longer than that.
+   * when verification after backup is off) is older than `staleAfterMs`, or none exists that long
+   * after the first start with this backup folder.
    */
   stale: boolean;
   staleAfterMs: number;
@@ -60,6 +61,8 @@ interface PersistedState {
   lastVerifiedAt: string | null;
   lastFailure: BackupFailure | null;
   lastRunOk: boolean | null;
+  /** When this backup folder's status was first written: the start of a new deployment's first period. */
+  trackedSince: string | null;
 }
 
 /** Schedule period: the gap between the next two runs of the cron expression. */
@@ -72,10 +75,9 @@ export function schedulePeriodMs(cron: string): number {
 export class BackupStatusService implements OnModuleInit {
   private readonly logger = new Logger(BackupStatusService.name);
   private readonly statusPath: string;
-  private state: PersistedState = { lastSuccess: null, lastVerifiedAt: null, lastFailure: null, lastRunOk: null };
+  private state: PersistedState = { lastSuccess: null, lastVerifiedAt: null, lastFailure: null, lastRunOk: null, trackedSince: null };
   private runningOperation: string | null = null;
   private readonly staleAfterMs: number;
-  private readonly processStartedAt = Date.now() - process.uptime() * 1000;
 
   constructor(
     @Inject(backupConfig.KEY) private readonly config: BackupConfig,
@@ -91,13 +93,16 @@ export class BackupStatusService implements OnModuleInit {
     await this.load();
     this.sections.register('backup', () => this.getStatus());
     this.metrics.observeStale(() => this.getStatus().stale);
+    this.metrics.enabled.set(this.config.enabled ? 1 : 0);
   }
 
   getStatus(now = new Date()): BackupStatus {
     const reference = this.config.verifyAfterBackup ? this.state.lastVerifiedAt : (this.state.lastSuccess?.at ?? null);
     const ageMs = reference ? now.getTime() - new Date(reference).getTime() : null;
-    // With no backup at all, the deployment gets one period to make its first before it counts as stale.
-    const stale = this.config.enabled && (ageMs ?? now.getTime() - this.processStartedAt) > this.staleAfterMs;
+    // With no backup at all, a new deployment gets one period to make its first before it counts as
+    // stale; counted from the first start with this backup folder, so restarts do not extend it.
+    const trackedMs = now.getTime() - new Date(this.state.trackedSince ?? now).getTime();
+    const stale = this.config.enabled && (ageMs ?? trackedMs) > this.staleAfterMs;
     return {
       enabled: this.config.enabled,
       schedule: this.config.cron,
@@ -131,9 +136,7 @@ export class BackupStatusService implements OnModuleInit {
     };
     this.state.lastRunOk = true;
     this.metrics.runs.inc({ result: 'success' });
-    this.metrics.lastSuccess.set(new Date(manifest.createdAt).getTime() / 1000);
-    this.metrics.lastSize.set(manifest.sizeBytes);
-    this.metrics.lastDuration.set(manifest.durationMs / 1000);
+    this.publishLastSuccess();
     await this.save();
   }
 
@@ -195,7 +198,20 @@ export class BackupStatusService implements OnModuleInit {
         this.state.lastVerifiedAt = manifest.createdAt;
       }
     }
-    if (this.state.lastSuccess) this.metrics.lastSuccess.set(new Date(this.state.lastSuccess.at).getTime() / 1000);
+    this.publishLastSuccess();
     if (this.state.lastVerifiedAt) this.metrics.lastVerified.set(new Date(this.state.lastVerifiedAt).getTime() / 1000);
+    if (!this.state.trackedSince) {
+      this.state.trackedSince = new Date().toISOString();
+      await this.save();
+    }
+  }
+
+  /** The last success's time, size and duration as gauges (after a restart too, not only after the next run). */
+  private publishLastSuccess(): void {
+    const last = this.state.lastSuccess;
+    if (!last) return;
+    this.metrics.lastSuccess.set(new Date(last.at).getTime() / 1000);
+    this.metrics.lastSize.set(last.sizeBytes);
+    this.metrics.lastDuration.set(last.durationMs / 1000);
   }
 }

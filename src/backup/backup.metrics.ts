@@ -11,6 +11,7 @@ export class BackupMetrics {
   readonly lastSize: Gauge;
   readonly lastDuration: Gauge;
   readonly running: Gauge;
+  readonly enabled: Gauge;
   readonly stale: Gauge;
   private readonly staleProbe: { read?: () => boolean } = {};
   readonly runs: Counter<'result'>;
@@ -35,6 +36,7 @@ export class BackupMetrics {
       registers,
     });
     this.running = new Gauge({ name: 'mentorhub_backup_running', help: '1 while a backup, verification or restore runs', registers });
+    this.enabled = new Gauge({ name: 'mentorhub_backup_enabled', help: '1 when scheduled backups are on (BACKUP_ENABLED)', registers });
     const staleProbe = this.staleProbe;
     this.stale = new Gauge({
       name: 'mentorhub_backup_stale',

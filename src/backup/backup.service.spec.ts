@@ -292,6 +292,26 @@ describe('BackupService (fakes for the engine and S3)', () => {
       const { manifest } = await service.createBackup();
       await build();
       expect(status.getStatus()).toMatchObject({ lastSuccess: { name: manifest.name }, lastFailure: { stage: 'dump' }, lastRunOk: true });
+      // The gauges a dashboard shows come back with it, not only after the next backup.
+      const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+      expect(await gauge('mentorhub_backup_last_size_bytes')).toBe(manifest.sizeBytes);
+      expect(await gauge('mentorhub_backup_last_duration_seconds')).toBe(manifest.durationMs / 1000);
+      expect(await gauge('mentorhub_backup_last_success_timestamp_seconds')).toBe(new Date(manifest.createdAt).getTime() / 1000);
+    });
+
+    it("counts a new deployment's first period from the first start with the folder, not from each restart", async () => {
+      await build();
+      expect(status.getStatus().stale).toBe(false);
+      const statusFile = join(
+        dir,
+        (await readdir(dir)).find((file) => file.startsWith('.mentorhub_backup_status'))!,
+      );
+      const saved = JSON.parse(await readFile(statusFile, 'utf8')) as { trackedSince: string };
+      expect(Date.now() - new Date(saved.trackedSince).getTime()).toBeLessThan(60_000);
+      // Started three days ago, never backed up: a restart now is stale at once.
+      await writeFile(statusFile, JSON.stringify({ ...saved, trackedSince: new Date(Date.now() - 3 * 86_400_000).toISOString() }));
+      await build();
+      expect(status.getStatus()).toMatchObject({ stale: true, lastSuccess: null });
     });
   });
 });
