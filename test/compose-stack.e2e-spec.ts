@@ -113,7 +113,7 @@ describe('docker-compose.yml (the full stack)', () => {
     expect(services.grafana.depends_on).toEqual({ prometheus: { condition: 'service_healthy' } });
   });
 
-  it('wires Prometheus and Grafana to the files in deploy/ and keeps their ports on loopback where there is no login', () => {
+  it('wires Prometheus and Grafana to the files in deploy/ and keeps them and the MinIO console on loopback', () => {
     const { services } = resolveCompose(realSecrets);
     for (const name of ['prometheus', 'grafana']) {
       for (const bind of bindMounts(services[name])) {
@@ -133,6 +133,7 @@ describe('docker-compose.yml (the full stack)', () => {
     ]);
     expect(services.prometheus.ports).toEqual(['127.0.0.1:9090:9090/tcp']);
     expect(services.minio.ports).toEqual(['127.0.0.1:9001:9001/tcp']);
+    expect(services.grafana.ports).toEqual(['127.0.0.1:3000:3000/tcp']);
     // Prometheus scrapes the API by its service name and port, with the same token the API checks.
     expect(services.prometheus.environment?.METRICS_TOKEN).toBe(services.api.environment?.METRICS_TOKEN);
     expect(services.api.environment?.PORT).toBe('8000');
@@ -143,6 +144,10 @@ describe('docker-compose.yml (the full stack)', () => {
     await withEnv(production, async () => expect(() => validateConfiguration()).not.toThrow());
     const placeholders = resolveCompose(join(ROOT, '.env.example')).services.api.environment!;
     await withEnv(placeholders, async () => expect(() => validateConfiguration()).toThrow(ConfigError));
+    // Each secret the API holds is refused on its own, so replacing only some of them is not enough.
+    for (const name of ['JWT_SECRET', 'ADMIN_PASSWORD', 'METRICS_TOKEN']) {
+      await withEnv({ ...production, [name]: placeholders[name] }, async () => expect(() => validateConfiguration()).toThrow(name));
+    }
   });
 });
 
