@@ -1,13 +1,11 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { isEmail } from 'class-validator';
-import { ConfigError, enumVar, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
+import { ConfigError, enumVar, intVar, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../config/env.util.js';
 import { NODE_ENVS } from '../config/app.config.js';
 
 /** Development-only default: the start is refused with it in production. */
 export const DEV_JWT_SECRET = 'mentorhub-dev-only-secret-do-not-use-in-production';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
-/** Values copied from .env.example or secret.example.yaml without being replaced. */
-const PLACEHOLDER = /change-?me|replace-?with|example|placeholder/i;
 
 export const authConfig = registerAs('auth', () => {
   const production = enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production';
@@ -18,7 +16,7 @@ export const authConfig = registerAs('auth', () => {
   if (production && jwtSecret.length < MIN_PRODUCTION_SECRET_LENGTH) {
     throw new ConfigError(`JWT_SECRET must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
   }
-  if (production && PLACEHOLDER.test(jwtSecret)) {
+  if (production && PLACEHOLDER_SECRET.test(jwtSecret)) {
     throw new ConfigError('JWT_SECRET is still the placeholder from the example files; set a random secret');
   }
   const adminEmail = optionalStringVar('ADMIN_EMAIL')?.toLowerCase();
@@ -33,7 +31,7 @@ export const authConfig = registerAs('auth', () => {
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
   }
-  if (production && adminPassword !== undefined && PLACEHOLDER.test(adminPassword)) {
+  if (production && adminPassword !== undefined && PLACEHOLDER_SECRET.test(adminPassword)) {
     throw new ConfigError('ADMIN_PASSWORD is still the placeholder from the example files');
   }
   return {

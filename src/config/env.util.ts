@@ -61,3 +61,6 @@ export function enumVar<T extends string>(name: string, allowed: readonly T[], f
   }
   return raw as T;
 }
+
+/** Values copied from .env.example or secret.example.yaml without being replaced. */
+export const PLACEHOLDER_SECRET = /change-?me|replace-?with|example|placeholder/i;

@@ -23,6 +23,18 @@ describe('metrics config', () => {
     expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream');
   });
 
+  it("refuses the example files' METRICS_TOKEN in production only", () => {
+    process.env.METRICS_TOKEN = 'replace-with-a-random-token-for-prometheus';
+    process.env.NODE_ENV = 'development';
+    expect(metricsConfig().token).toBe('replace-with-a-random-token-for-prometheus');
+    process.env.NODE_ENV = 'production';
+    expect(() => metricsConfig()).toThrow(
+      new ConfigError('METRICS_TOKEN is still the placeholder from the example files; set a random token'),
+    );
+    process.env.METRICS_TOKEN = '9d8c7b6a5f4e3d2c1b0a';
+    expect(metricsConfig().token).toBe('9d8c7b6a5f4e3d2c1b0a');
+  });
+
   it('normalises prefixes and refuses bad values naming the variable', () => {
     expect(parsePrefixList('X', ' api/v1/health/ , /metrics,,/internal/')).toEqual(['/api/v1/health', '/metrics', '/internal']);
     process.env.METRICS_SLOW_MS = 'fast';

@@ -1,5 +1,6 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { boolVar, ConfigError, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
+import { NODE_ENVS } from '../config/app.config.js';
+import { boolVar, ConfigError, enumVar, intVar, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../config/env.util.js';
 
 /** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
 export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';
@@ -16,12 +17,21 @@ export function parsePrefixList(name: string, raw: string): string[] {
     });
 }
 
+/** A token left at the example files' placeholder would guard /metrics with a published value. */
+function metricsToken(): string | undefined {
+  const token = optionalStringVar('METRICS_TOKEN');
+  if (token !== undefined && enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production' && PLACEHOLDER_SECRET.test(token)) {
+    throw new ConfigError('METRICS_TOKEN is still the placeholder from the example files; set a random token');
+  }
+  return token;
+}
+
 export const metricsConfig = registerAs('metrics', () => ({
   /** false stops per-request and @MeasureTime recording (system sampling continues: health needs it). */
   enabled: boolVar('METRICS_ENABLED', true),
   slowMs: intVar('METRICS_SLOW_MS', 500, { min: 1, max: 3_600_000 }),
   /** When set, GET /metrics requires it as a bearer token. */
-  token: optionalStringVar('METRICS_TOKEN'),
+  token: metricsToken(),
   sampleIntervalMs: intVar('METRICS_SAMPLE_INTERVAL_MS', 5000, { min: 100, max: 3_600_000 }),
   /** Cap on distinct method + route series (and operation names); beyond it they share an overflow bucket. */
   maxSeries: intVar('METRICS_MAX_SERIES', 200, { min: 10, max: 10_000 }),
