@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import type { DashboardSnapshotDto } from '../src/admin-dashboard/admin-dashboard.dto.js';
 import { DashboardStreamService } from '../src/admin-dashboard/dashboard-stream.service.js';
@@ -189,6 +190,19 @@ describe('admin metrics stream (sqlite): one shared producer, its lifecycle, met
       c.close();
     }
     await eventually(() => expect(streams.clients).toBe(0));
+  });
+
+  it('ends a stream when the token that opened it expires, and the reconnection is refused', async () => {
+    const { sub, role } = JSON.parse(Buffer.from(admin.split('.')[1], 'base64url').toString()) as { sub: number; role: string };
+    const shortLived = await t.app.get(JwtService).signAsync({ sub, role }, { expiresIn: 1 });
+    const client = new SseClient(url, shortLived);
+    await client.waitForEvents(1);
+    expect(await client.ended).toBe('ended');
+    expect(client.events.length).toBeGreaterThan(0);
+    await eventually(() => expect(streams.clients).toBe(0));
+    const again = new SseClient(url, shortLived);
+    await again.ended;
+    expect(again.status).toBe(401);
   });
 
   it('records a stream the client closes as a 200 under its own route, out of the rankings and the latency histogram', async () => {

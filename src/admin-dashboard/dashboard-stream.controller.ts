@@ -1,7 +1,8 @@
 import { Controller, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
-import { AdminOnly } from '../auth/auth.decorators.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AdminOnly, CurrentUser } from '../auth/auth.decorators.js';
 import { DashboardStreamService } from './dashboard-stream.service.js';
 
 @ApiTags('admin')
@@ -16,7 +17,7 @@ export class DashboardStreamController {
     description:
       'Server-sent events: a `snapshot` event every DASHBOARD_STREAM_INTERVAL_MS (the first at once) with the admin metrics view and the health status with its issues',
   })
-  stream(): Observable<MessageEvent> {
-    return this.streams.stream();
+  stream(@CurrentUser() user: AuthUser): Observable<MessageEvent> {
+    return this.streams.stream(user.tokenExpiresAt);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type MessageEvent, type OnModuleInit } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
-import { exhaustMap, filter, map, Observable, ReplaySubject, share, takeUntil, timer } from 'rxjs';
+import { exhaustMap, filter, map, merge, NEVER, Observable, ReplaySubject, share, takeUntil, timer } from 'rxjs';
 import { GracefulShutdownService } from '../health/graceful-shutdown.service.js';
 import { PROMETHEUS_REGISTRY } from '../metrics/metrics.constants.js';
 import { dashboardConfig, type DashboardConfig } from './admin-dashboard.config.js';
@@ -65,11 +65,16 @@ export class DashboardStreamService implements OnModuleInit, BeforeApplicationSh
     return this.clientCount;
   }
 
-  /** One client's events: the shared snapshots as SSE messages, the first one with the reconnection delay. */
-  stream(): Observable<MessageEvent> {
+  /**
+   * One client's events: the shared snapshots as SSE messages, the first one with the reconnection
+   * delay. The token was checked once, at connect: the stream ends when it expires, so the page
+   * reconnects and signs in again (and a deleted or demoted admin's stream ends by then too).
+   */
+  stream(tokenExpiresAt?: number): Observable<MessageEvent> {
+    const tokenExpired = tokenExpiresAt === undefined ? NEVER : timer(new Date(tokenExpiresAt));
     return new Observable<DashboardSnapshotDto>((subscriber) => {
       this.clientCount++;
-      const subscription = this.shared.pipe(takeUntil(this.closing)).subscribe(subscriber);
+      const subscription = this.shared.pipe(takeUntil(merge(this.closing, tokenExpired))).subscribe(subscriber);
       return () => {
         this.clientCount--;
         subscription.unsubscribe();

@@ -4,9 +4,13 @@ import type { UserRole } from '../users/user.entity.js';
 export interface AuthUser {
   id: number;
   role: UserRole;
+  /** When the bearer token stops being valid (ms since the epoch): a long-lived response must end by then. */
+  tokenExpiresAt?: number;
 }
 
 export interface JwtPayload {
   sub: number;
   role: UserRole;
+  /** Seconds since the epoch, set by JwtService.sign from JWT_EXPIRES_IN. */
+  exp?: number;
 }

@@ -54,6 +54,6 @@ export class JwtAuthGuard implements CanActivate {
     // The stored role wins over the token's, so deleting or demoting a user takes effect at once.
     const user = await this.users.findOne({ where: { id: payload.sub }, select: { id: true, role: true } });
     if (!user) throw new UnauthorizedException('The user of this token no longer exists');
-    return { id: user.id, role: user.role };
+    return { id: user.id, role: user.role, tokenExpiresAt: payload.exp === undefined ? undefined : payload.exp * 1000 };
   }
 }
