@@ -80,6 +80,10 @@ describe('cache failover when Redis is down', () => {
     expect(Math.max(...during.map(({ ms }) => ms))).toBeLessThan(FAST_MS);
     expect(await rename(5, 'Renamed during the outage')).toBeLessThan(FAST_MS);
     expect((await timedGet('/api/v1/mentors/5')).body.name).toBe('Renamed during the outage');
+    // What the MentorHubCacheFallbackActive alert and the Grafana panels read.
+    const duringOutage = await t.app.get<Registry>(PROMETHEUS_REGISTRY).metrics();
+    expect(duringOutage).toMatch(/^mentorhub_cache_degraded 1$/m);
+    expect(duringOutage).toMatch(/^mentorhub_cache_active_store\{store="memory"\} 1$/m);
 
     // The restarted server loads its saved data, including the entry cached before the rename.
     await server.start();
@@ -115,6 +119,7 @@ describe('cache failover when Redis is down', () => {
     const exposition = await t.app.get<Registry>(PROMETHEUS_REGISTRY).metrics();
     expect(exposition).toMatch(/^mentorhub_cache_fallbacks_total 2$/m);
     expect(exposition).toMatch(/^mentorhub_cache_active_store\{store="redis"\} 1$/m);
+    expect(exposition).toMatch(/^mentorhub_cache_degraded 0$/m);
     expect(exposition).toMatch(/^mentorhub_cache_hits_total \d+$/m);
   });
 });

@@ -299,6 +299,14 @@ describe('BackupService (fakes for the engine and S3)', () => {
       expect(await gauge('mentorhub_backup_last_success_timestamp_seconds')).toBe(new Date(manifest.createdAt).getTime() / 1000);
     });
 
+    it('tells Prometheus whether scheduled backups are on (the backup-age alert only counts then)', async () => {
+      const enabled = async () => (await registry.getSingleMetric('mentorhub_backup_enabled')!.get()).values[0]?.value;
+      await build();
+      expect(await enabled()).toBe(1);
+      await build({ enabled: false });
+      expect(await enabled()).toBe(0);
+    });
+
     it("counts a new deployment's first period from the first start with the folder, not from each restart", async () => {
       await build();
       expect(status.getStatus().stale).toBe(false);
