@@ -4,8 +4,7 @@ import { getHeapStatistics } from 'node:v8';
 import { RequestStatsStore } from '../metrics/request-stats.store.js';
 import { SystemMetricsService } from '../metrics/system-metrics.service.js';
 import { healthConfig, type HealthConfig } from './health.config.js';
-
-const round1 = (value: number) => Math.round(value * 10) / 10;
+import { round1 } from '../common/rounding.js';
 
 /**
  * CPU, memory, disk, event-loop and error-rate indicators. They read the figures the metrics

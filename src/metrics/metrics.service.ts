@@ -7,11 +7,10 @@ import type { AdminMetricsDto, EndpointStatsDto, MetricsResetDto } from './metri
 import { OperationStatsService } from './operation-stats.service.js';
 import { RequestStatsStore, type EndpointStatsSnapshot } from './request-stats.store.js';
 import { SystemMetricsService } from './system-metrics.service.js';
+import { round2 } from '../common/rounding.js';
 
 /** Length of the popular and slow lists. */
 export const TOP_ENDPOINTS = 10;
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 function endpointDto(stats: EndpointStatsSnapshot): EndpointStatsDto {
   return {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { DurationStats, type DurationSummary } from './duration.stats.js';
 import { ANY_METHOD, OVERFLOW_ENDPOINT, RECENT_WINDOW_SECONDS, UNMATCHED_ENDPOINT } from './metrics.constants.js';
+import { round2 } from '../common/rounding.js';
 
 export interface EndpointStatsSnapshot extends DurationSummary {
   method: string;
@@ -85,8 +86,6 @@ class EndpointStats extends DurationStats {
     };
   }
 }
-
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * Per-endpoint statistics and the application totals of the admin metrics view. The hot path

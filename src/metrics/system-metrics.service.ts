@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { databaseConfig, type DatabaseConfig } from '../database/database.config.js';
 import { metricsConfig, type MetricsConfig } from './metrics.config.js';
 import { SystemProbe, type CpuTimes } from './system.probe.js';
+import { round1, round2 } from '../common/rounding.js';
 
 /**
  * What the background sampler last saw; `snapshot()` never waits for the OS. The HealthModule's
@@ -56,9 +57,6 @@ const GB = 1024 * MB;
 const EVENT_LOOP_RESOLUTION_MS = 10;
 /** The first CPU figure needs two samples; take the second soon instead of a full interval later. */
 const FIRST_DELTA_AFTER_MS = 1000;
-
-const round1 = (value: number) => Math.round(value * 10) / 10;
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 export const SYSTEM_PROBE = Symbol('mentorhub:metrics:system-probe');
 
