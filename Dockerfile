@@ -1,5 +1,5 @@
 # Build stage: compile TypeScript and the better-sqlite3 native addon.
-FROM node:20-bookworm-slim AS build
+FROM node:24.22-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -9,7 +9,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: pg_dump/pg_restore for backups, no compilers.
-FROM node:20-bookworm-slim
+FROM node:24.22-bookworm-slim
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production

@@ -47,4 +47,17 @@ describe('Kubernetes manifests', () => {
     expect(Object.keys(config.data).filter((key) => /SECRET|PASSWORD|DATABASE_URL|KEY_ID/.test(key))).toEqual([]);
     expect(load('secret.example.yaml').stringData.JWT_SECRET).toMatch(/CHANGE-ME/);
   });
+
+  it('run pinned images under the runtime seccomp profile, and a disruption budget keeps all but one replica up', () => {
+    const images = [...deployment.spec.template.spec.containers, ...(deployment.spec.template.spec.initContainers ?? [])].map(
+      (c: { image: string }) => c.image,
+    );
+    for (const image of images) expect(image).toMatch(/^[^:@]+(:(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/);
+    expect(deployment.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(load('kustomization.yaml').resources).toContain('pod-disruption-budget.yaml');
+    const budget = load('pod-disruption-budget.yaml');
+    expect(budget.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(budget.spec.maxUnavailable).toBe(1);
+    expect(deployment.spec.replicas).toBeGreaterThan(budget.spec.maxUnavailable);
+  });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type ELDHistogram } from 'node:perf_hooks';
 import { dirname } from 'node:path';
 import { databaseConfig, type DatabaseConfig } from '../database/database.config.js';
 import { metricsConfig, type MetricsConfig } from './metrics.config.js';
@@ -76,7 +76,7 @@ export class SystemMetricsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SystemMetricsService.name);
   private readonly diskPath: string;
   private readonly intervalMs: number;
-  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+  private readonly loopDelay: ELDHistogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
   private current: Omit<SystemMetricsSnapshot, 'uptimeSeconds'>;
   private previous?: { cpu: CpuTimes; processMicros: number; wallMs: number };
   private timers: NodeJS.Timeout[] = [];
