@@ -13,11 +13,13 @@ import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
+import { SentryModule } from './sentry/sentry.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
+    SentryModule,
     MetricsModule,
     RequestContextModule,
     CacheModule,

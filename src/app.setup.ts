@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
 import { DASHBOARD_PAGE_ROUTES } from './admin-dashboard/admin-dashboard.constants.js';
+import { ERROR_REPORTER, type ErrorReporter } from './common/errors/error-reporter.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder.js';
@@ -36,7 +37,7 @@ export function configureApp(app: INestApplication, options: { swagger: boolean;
       exceptionFactory: (errors) => new BadRequestException(describeValidationErrors(errors)),
     }),
   );
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(app.get<symbol, ErrorReporter>(ERROR_REPORTER)));
   if (options.swagger) {
     const document = SwaggerModule.createDocument(
       app,

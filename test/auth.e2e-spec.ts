@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
-import { AdminOnly } from '../src/auth/auth.decorators.js';
+import { AdminOnly } from '../src/common/access/access.decorators.js';
 import { createTestApp, TEST_ADMIN, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { ENGINES } from './support/test-database.js';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Injectable } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Authenticated } from '../src/auth/auth.decorators.js';
+import { Authenticated } from '../src/common/access/access.decorators.js';
 import { cachePattern } from '../src/cache/cache-key.js';
 import { CacheEvict, Cached } from '../src/cache/cache.decorators.js';
 import { CacheService } from '../src/cache/cache.service.js';

@@ -2,7 +2,8 @@ import { Controller, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
-import { AdminOnly, CurrentUser } from '../auth/auth.decorators.js';
+import { CurrentUser } from '../auth/auth.decorators.js';
+import { AdminOnly } from '../common/access/access.decorators.js';
 import { DashboardStreamService } from './dashboard-stream.service.js';
 
 @ApiTags('admin')

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from '../users/user.entity.js';
@@ -10,8 +11,7 @@ import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { PasswordHasher } from './password.hasher.js';
 
-/** Global so any module's controllers can use @AdminOnly() / @Authenticated() without importing it. */
-@Global()
+/** Sign-in, tokens, and the global guard that enforces every handler's access rule. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([User]),
@@ -25,8 +25,7 @@ import { PasswordHasher } from './password.hasher.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, JwtAuthGuard, LoginRateLimitGuard, AdminBootstrapService],
-  // TypeOrmModule: JwtAuthGuard is instantiated in the module of each controller using it and needs the User repository there.
-  exports: [JwtModule, JwtAuthGuard, PasswordHasher, TypeOrmModule],
+  providers: [AuthService, PasswordHasher, { provide: APP_GUARD, useClass: JwtAuthGuard }, LoginRateLimitGuard, AdminBootstrapService],
+  exports: [PasswordHasher],
 })
 export class AuthModule {}

@@ -1,40 +1,48 @@
-import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { User, USER_ROLES, type UserRole } from '../users/user.entity.js';
-import { ROLES_METADATA } from './auth.constants.js';
+import { ACCESS_METADATA } from '../common/access/access.constants.js';
+import type { AccessMetadata, AccessRule, AccessRuleSource } from '../common/access/access-rule.js';
+import { User, USER_ROLES } from '../users/user.entity.js';
 import type { AuthUser, JwtPayload } from './auth-user.js';
 
 export type AuthenticatedRequest = Request & { user?: AuthUser };
 
 /**
- * 401 when the bearer token is missing, malformed, forged or expired; 403 when it is valid
- * but the holder's role is not among the roles the handler requires.
+ * The application's global guard: enforces the access rule that @Authenticated(), @Roles(),
+ * @AdminOnly() and @AccessFrom() put on a handler or controller. 401 when the bearer token is
+ * missing, malformed, forged or expired; 403 when it is valid but the holder's role is not among
+ * the rule's roles. Handlers without a rule are public and cost one metadata lookup.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly jwt: JwtService,
     private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_METADATA, [context.getHandler(), context.getClass()]);
-    await this.authorize(context.switchToHttp().getRequest<AuthenticatedRequest>(), roles ?? []);
+    const metadata = this.reflector.getAllAndOverride<AccessMetadata | undefined>(ACCESS_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const rule = typeof metadata === 'function' ? this.resolve(metadata) : metadata;
+    if (!rule) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    request.user = await this.authenticate(request);
+    if (rule.roles.length && !rule.roles.includes(request.user.role)) {
+      throw new ForbiddenException(`This endpoint requires the ${rule.roles.join(' or ')} role`);
+    }
     return true;
   }
 
-  /** Authenticates the request (401) and checks the role (403); also used by guards whose rule is configurable. */
-  async authorize(request: AuthenticatedRequest, roles: readonly UserRole[]): Promise<AuthUser> {
-    request.user = await this.authenticate(request);
-    if (roles.length && !roles.includes(request.user.role)) {
-      throw new ForbiddenException(`This endpoint requires the ${roles.join(' or ')} role`);
-    }
-    return request.user;
+  private resolve(source: Type<AccessRuleSource>): AccessRule | undefined {
+    return this.moduleRef.get(source, { strict: false }).accessRule();
   }
 
   private async authenticate(request: Request): Promise<AuthUser> {

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseFilters } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators.js';
+import { AdminOnly } from '../common/access/access.decorators.js';
 import { BackupExceptionFilter } from './backup-exception.filter.js';
 import type { BackupManifest } from './backup.manifest.js';
 import { BackupService, type BackupList, type CreateBackupResult } from './backup.service.js';

@@ -19,7 +19,7 @@ import {
 import { planRetention } from './backup.retention.js';
 import { BackupStatusService } from './backup-status.service.js';
 import type { S3BackupStore } from './s3-backup.store.js';
-import { reportError } from '../sentry/sentry.reporter.js';
+import { ERROR_REPORTER, type ErrorReporter } from '../common/errors/error-reporter.js';
 
 export type ProgressStage = 'dump' | 'upload' | 'download' | 'verify' | 'safety-backup' | 'restore';
 
@@ -104,6 +104,7 @@ export class BackupService implements OnApplicationShutdown {
     private readonly files: BackupFileSystem,
     private readonly status: BackupStatusService,
     @Optional() @Inject(S3_BACKUP_STORE) private readonly s3: S3BackupStore | null = null,
+    @Optional() @Inject(ERROR_REPORTER) private readonly errors: ErrorReporter | null = null,
   ) {
     this.dir = resolve(config.dir);
   }
@@ -187,7 +188,7 @@ export class BackupService implements OnApplicationShutdown {
       }
       this.logger.error(`Scheduled backup failed: ${reason(error)}`);
       // Nobody is watching a 03:00 run: the failure is reported besides the log, status and metrics.
-      reportError(error, { transaction: 'scheduled backup' });
+      this.errors?.report(error, { transaction: 'scheduled backup' });
     }
   }
 

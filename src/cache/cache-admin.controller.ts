@@ -1,6 +1,6 @@
 import { Controller, Delete, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators.js';
+import { AdminOnly } from '../common/access/access.decorators.js';
 import { ClearCacheQueryDto, ClearCacheResultDto } from './cache.dto.js';
 import { CacheService } from './cache.service.js';
 

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { DemoDataInitializer } from './demo-data.initializer.js';
 import { DemoDataService } from './demo-data.service.js';
 
 @Module({
+  imports: [AuthModule],
   providers: [DemoDataService, DemoDataInitializer],
   exports: [DemoDataService],
 })

@@ -1,8 +1,9 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DatabaseHealthIndicator } from './database.health.js';
-import { DetailedHealthAccessGuard } from './health-access.guard.js';
+import { AccessFrom } from '../common/access/access.decorators.js';
+import { DetailedHealthAccess } from './detailed-health.access.js';
 import { HealthReportDto } from './health-report.dto.js';
 import { HealthReportService } from './health-report.service.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
@@ -34,7 +35,7 @@ export class HealthController {
   }
 
   @Get('detailed')
-  @UseGuards(DetailedHealthAccessGuard)
+  @AccessFrom(DetailedHealthAccess, 'HEALTH_DETAILED_ACCESS=admin and the caller is not an admin')
   @ApiOkResponse({ type: HealthReportDto, description: 'healthy or degraded' })
   @ApiServiceUnavailableResponse({ type: HealthReportDto, description: 'error' })
   detailed(): Promise<HealthReportDto> {

@@ -5,7 +5,7 @@ import { BackupHealthIndicator } from './backup.health.js';
 import { CacheHealthIndicator } from './cache.health.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { GracefulShutdownService } from './graceful-shutdown.service.js';
-import { DetailedHealthAccessGuard } from './health-access.guard.js';
+import { DetailedHealthAccess } from './detailed-health.access.js';
 import { HealthReportService } from './health-report.service.js';
 import { HealthController } from './health.controller.js';
 import { NoStoreMiddleware } from './no-store.middleware.js';
@@ -23,7 +23,7 @@ import { SystemHealthIndicators } from './system.health.js';
     BackupHealthIndicator,
     SystemHealthIndicators,
     HealthReportService,
-    DetailedHealthAccessGuard,
+    DetailedHealthAccess,
   ],
   exports: [GracefulShutdownService, HealthReportService],
 })

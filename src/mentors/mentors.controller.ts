@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/auth.decorators.js';
+import { CurrentUser } from '../auth/auth.decorators.js';
+import { Authenticated } from '../common/access/access.decorators.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { PageDto } from '../common/dto/pagination.dto.js';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe.js';

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators.js';
+import { AdminOnly } from '../common/access/access.decorators.js';
 import type { AdminMetricsDto, MetricsResetDto } from './metrics.dto.js';
 import { MetricsService } from './metrics.service.js';
 

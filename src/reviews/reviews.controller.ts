@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Roles } from '../auth/auth.decorators.js';
+import { CurrentUser } from '../auth/auth.decorators.js';
+import { Roles } from '../common/access/access.decorators.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PaginationQueryDto, type PageDto } from '../common/dto/pagination.dto.js';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe.js';

@@ -1,14 +1,7 @@
 import type * as SentrySdk from '@sentry/nestjs';
+import type { ErrorReportContext } from '../common/errors/error-reporter.js';
 import { scrubEvent } from './sentry-event.scrubber.js';
 import type { SentryConfig } from './sentry.config.js';
-
-/** Where an error happened: Sentry groups and names issues by the transaction. */
-export interface ErrorReportContext {
-  /** `GET /api/v1/mentors/:id` for a request (the route template), the job's name otherwise. */
-  transaction: string;
-  /** Method and path of the failed request; never its query string, headers or body. */
-  request?: { method: string; path: string };
-}
 
 /** Shutdown waits at most this long for pending events, so an unreachable Sentry never holds up an exit. */
 export const SENTRY_FLUSH_TIMEOUT_MS = 2_000;

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/auth.decorators.js';
+import { CurrentUser } from '../auth/auth.decorators.js';
+import { Authenticated } from '../common/access/access.decorators.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { UserDto } from './user.dto.js';
 import { UsersService } from './users.service.js';

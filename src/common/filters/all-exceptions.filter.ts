@@ -1,6 +1,6 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { reportError } from '../../sentry/sentry.reporter.js';
+import type { ErrorReporter } from '../errors/error-reporter.js';
 
 /** The route template (`/api/v1/mentors/:id`) Express matched, so reports group by endpoint, not by id. */
 function routeOf(request: Request): string {
@@ -10,12 +10,14 @@ function routeOf(request: Request): string {
 
 /**
  * The one place unknown errors become a 500: the full error goes to the log (and to Sentry when
- * SENTRY_DSN is set), the client gets a generic body. HTTP exceptions keep their status and body and
+ * an ErrorReporter is given), the client gets a generic body. HTTP exceptions keep their status and body and
  * are not reported: they are answers the code chose, 5xx ones included.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  constructor(private readonly reporter?: ErrorReporter) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -32,7 +34,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     const error = exception instanceof Error ? exception : new Error(String(exception));
     this.logger.error(`${request.method} ${request.path} failed: ${error.message}`, error.stack);
-    reportError(error, { transaction: `${request.method} ${routeOf(request)}`, request: { method: request.method, path: request.path } });
+    this.reporter?.report(error, {
+      transaction: `${request.method} ${routeOf(request)}`,
+      request: { method: request.method, path: request.path },
+    });
     this.reply(response, HttpStatus.INTERNAL_SERVER_ERROR, {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'Internal Server Error',

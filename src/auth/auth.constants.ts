@@ -1,1 +1,0 @@
-export const ROLES_METADATA = 'mentorhub:auth:roles';
