@@ -4,7 +4,6 @@ import { AdminDashboardModule } from './admin-dashboard/admin-dashboard.module.j
 import { AuthModule } from './auth/auth.module.js';
 import { BackupModule } from './backup/backup.module.js';
 import { CacheModule } from './cache/cache.module.js';
-import { RequestContextModule } from './common/request-context/request-context.module.js';
 import { CONFIG_NAMESPACES } from './config/configuration.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -21,7 +20,6 @@ import { UsersModule } from './users/users.module.js';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
     SentryModule,
     MetricsModule,
-    RequestContextModule,
     CacheModule,
     DatabaseModule,
     AuthModule,

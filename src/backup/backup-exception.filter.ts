@@ -1,5 +1,5 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { BackupError, type BackupErrorCode } from './backup.errors.js';
 
 function statusOf(code: BackupErrorCode): HttpStatus {
@@ -30,8 +30,8 @@ export class BackupExceptionFilter implements ExceptionFilter {
       this.logger.error(`Backup request failed at ${error.stage ?? 'unknown'}: ${error.message}`);
     host
       .switchToHttp()
-      .getResponse<Response>()
+      .getResponse<FastifyReply>()
       .status(status)
-      .json({ statusCode: status, error: error.code, message: error.message, ...(error.stage ? { stage: error.stage } : {}) });
+      .send({ statusCode: status, error: error.code, message: error.message, ...(error.stage ? { stage: error.stage } : {}) });
   }
 }

@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { healthConfig, type HealthConfig } from './health.config.js';
 
 /**
  * SIGTERM handling for orchestrators: readiness turns 503 at once, traffic keeps being served
- * for the drain period (so load balancers stop routing here), then the HTTP server stops
- * accepting and waits for in-flight requests before the app closes its connections.
+ * for the drain period (so load balancers stop routing here) with every response closing its
+ * keep-alive connection (so clients reconnect, through a balancer that now picks another
+ * replica), then the HTTP server stops accepting, closes idle connections and waits for
+ * in-flight requests before the app closes its own connections (database, Redis).
  */
 @Injectable()
 export class GracefulShutdownService {
@@ -18,6 +21,14 @@ export class GracefulShutdownService {
 
   get isShuttingDown(): boolean {
     return this.draining;
+  }
+
+  /** Adds the hook that ends each connection with its response once draining began (see `configureApp`). */
+  attach(fastify: FastifyInstance): void {
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
+      if (this.draining) reply.header('connection', 'close');
+      done(null, payload);
+    });
   }
 
   /**
@@ -35,7 +46,8 @@ export class GracefulShutdownService {
     if (this.config.shutdownDrainMs > 0) await sleep(this.config.shutdownDrainMs);
     const server = app.getHttpServer() as Server;
     this.stopping.abort();
-    // Stops accepting, closes idle keep-alive sockets and resolves once in-flight requests are answered…
+    // Stops accepting, closes idle keep-alive sockets and resolves once in-flight requests are answered
+    // (their responses close the remaining connections)…
     const closed = new Promise<'closed'>((resolve) => server.close(() => resolve('closed')));
     // …unless one hangs: past the timeout its connection is cut so the process still exits before SIGKILL.
     const outcome = await Promise.race([closed, sleep(this.config.shutdownTimeoutMs, 'timeout' as const, { ref: false })]);
