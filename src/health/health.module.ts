@@ -1,4 +1,4 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { BackupCoreModule } from '../backup/backup-core.module.js';
 import { BackupHealthIndicator } from './backup.health.js';
@@ -8,7 +8,6 @@ import { GracefulShutdownService } from './graceful-shutdown.service.js';
 import { DetailedHealthAccess } from './detailed-health.access.js';
 import { HealthReportService } from './health-report.service.js';
 import { HealthController } from './health.controller.js';
-import { NoStoreMiddleware } from './no-store.middleware.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
 import { SystemHealthIndicators } from './system.health.js';
 
@@ -27,8 +26,4 @@ import { SystemHealthIndicators } from './system.health.js';
   ],
   exports: [GracefulShutdownService, HealthReportService],
 })
-export class HealthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(NoStoreMiddleware).forRoutes(HealthController);
-  }
-}
+export class HealthModule {}
