@@ -9,7 +9,6 @@ import { ERROR_REPORTER, type ErrorReporter } from './common/errors/error-report
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { openRequestContext } from './common/request-context/request-context.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
-import { GracefulShutdownService } from './health/graceful-shutdown.service.js';
 import { addNoStoreHook } from './health/no-store.decorator.js';
 import { HttpMetricsRecorder } from './metrics/http-metrics.recorder.js';
 import { PROMETHEUS_PATH } from './metrics/metrics.constants.js';
@@ -134,7 +133,6 @@ export function configureApp(app: NestFastifyApplication, options: { swagger: bo
   // Before any route exists, so even a request Fastify rejects before routing is measured.
   const fastify = app.getHttpAdapter().getInstance();
   app.get(HttpMetricsRecorder).attach(fastify);
-  app.get(GracefulShutdownService).attach(fastify);
   fastify.addHook('onRoute', addNoStoreHook);
   fastify.addHook('preHandler', openRequestContext);
   useJsonBodies(app);

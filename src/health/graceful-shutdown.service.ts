@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { healthConfig, type HealthConfig } from './health.config.js';
+
+/** How often, once the server stopped accepting, connections that went idle are closed. */
+const IDLE_SWEEP_MS = 100;
 
 /**
  * SIGTERM handling for orchestrators: readiness turns 503 at once, traffic keeps being served
@@ -23,14 +25,6 @@ export class GracefulShutdownService {
     return this.draining;
   }
 
-  /** Adds the hook that ends each connection with its response once draining began (see `configureApp`). */
-  attach(fastify: FastifyInstance): void {
-    fastify.addHook('onSend', (_request, reply, payload, done) => {
-      if (this.draining) reply.header('connection', 'close');
-      done(null, payload);
-    });
-  }
-
   /**
    * Aborted when the server stops accepting connections. Responses that never end by themselves
    * (event streams) end then, or closing the server would wait SHUTDOWN_TIMEOUT_MS for them.
@@ -42,15 +36,23 @@ export class GracefulShutdownService {
   async shutdown(app: INestApplication, signal: string): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    const server = app.getHttpServer() as Server;
+    // Ahead of the app's listener, before anything is written: every request from now on gets
+    // `Connection: close`, at no cost to requests before shutdown.
+    server.prependListener('request', (_request, response: ServerResponse) => {
+      response.shouldKeepAlive = false;
+    });
     this.logger.log(`${signal} received: not ready any more, draining for ${this.config.shutdownDrainMs} ms`);
     if (this.config.shutdownDrainMs > 0) await sleep(this.config.shutdownDrainMs);
-    const server = app.getHttpServer() as Server;
     this.stopping.abort();
     // Stops accepting, closes idle keep-alive sockets and resolves once in-flight requests are answered
-    // (their responses close the remaining connections)…
+    // (their responses close the remaining connections; one begun before the drain leaves its
+    // connection open, closed here once idle)…
     const closed = new Promise<'closed'>((resolve) => server.close(() => resolve('closed')));
+    const idleSweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS).unref();
     // …unless one hangs: past the timeout its connection is cut so the process still exits before SIGKILL.
     const outcome = await Promise.race([closed, sleep(this.config.shutdownTimeoutMs, 'timeout' as const, { ref: false })]);
+    clearInterval(idleSweep);
     if (outcome === 'timeout') {
       this.logger.warn(`Requests still running after ${this.config.shutdownTimeoutMs} ms; closing their connections`);
       server.closeAllConnections();
