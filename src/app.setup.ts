@@ -47,7 +47,7 @@ function undecodableSegment(path: string): string {
  * What Fastify's router refuses before any route or hook runs (a path that does not decode, an
  * over-long path parameter), answered in the API's error shape rather than Fastify's.
  */
-function answerRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+function answerRouterError(error: FastifyError, reply: FastifyReply): void {
   const exception =
     error instanceof errorCodes.FST_ERR_BAD_URL
       ? new BadRequestException(`Failed to decode param '${undecodableSegment(error.message.slice(1, error.message.indexOf("'", 1)))}'`)
@@ -56,8 +56,26 @@ function answerRouterError(error: FastifyError, _request: FastifyRequest, reply:
   void reply.code(exception.getStatus()).send(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
 }
 
-/** Fastify's adapter, with the body limit's 413 answered in the words clients have always had. */
+type RequestHook = Parameters<FastifyAdapter['setOnRequestHook']>[0];
+
+/**
+ * Fastify's adapter, with the API's answers to what Fastify itself refuses: the body limit's 413
+ * in the words clients have always had, and router errors in the API's error shape, seen by the
+ * request hook first like every other request (the metrics count them).
+ */
 class ApiFastifyAdapter extends FastifyAdapter {
+  private requestHook?: RequestHook;
+
+  override setOnRequestHook(hook: RequestHook): void {
+    this.requestHook = hook;
+    super.setOnRequestHook(hook);
+  }
+
+  refuseRoute(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    if (!this.requestHook) return answerRouterError(error, reply);
+    void this.requestHook(request, reply, () => answerRouterError(error, reply));
+  }
+
   override mapException(error: unknown): unknown {
     if (error instanceof errorCodes.FST_ERR_CTP_BODY_TOO_LARGE) {
       return new HttpException('request entity too large', HttpStatus.PAYLOAD_TOO_LARGE, { cause: error });
@@ -73,13 +91,14 @@ class ApiFastifyAdapter extends FastifyAdapter {
  */
 export function createHttpAdapter(options: { trustProxyHops?: number } = {}): FastifyAdapter {
   const hops = options.trustProxyHops ?? 0;
-  return new ApiFastifyAdapter({
+  const adapter: ApiFastifyAdapter = new ApiFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // The addresses of X-Forwarded-For are read from the nearest hop outwards: trusting `hops` of them.
     trustProxy: hops > 0 ? (_address, hop) => hop < hops : false,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
-    frameworkErrors: answerRouterError,
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => adapter.refuseRoute(error, request, reply),
   });
+  return adapter;
 }
 
 /**
@@ -130,9 +149,8 @@ function useJsonBodies(app: NestFastifyApplication): void {
  * Call it on an app built on `createHttpAdapter()`, before `init()`/`listen()`.
  */
 export function configureApp(app: NestFastifyApplication, options: { swagger: boolean }): void {
-  // Before any route exists, so even a request Fastify rejects before routing is measured.
   const fastify = app.getHttpAdapter().getInstance();
-  app.get(HttpMetricsRecorder).attach(fastify);
+  app.get(HttpMetricsRecorder).attach(app.getHttpAdapter() as FastifyAdapter);
   fastify.addHook('onRoute', addNoStoreHook);
   fastify.addHook('preHandler', openRequestContext);
   useJsonBodies(app);

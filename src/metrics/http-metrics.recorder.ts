@@ -1,6 +1,7 @@
 import { Inject, Injectable, SSE_ABORT_CONTROLLER } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import { HttpDurationHistogram } from './http-duration.histogram.js';
@@ -10,14 +11,12 @@ import { RequestStatsStore } from './request-stats.store.js';
 import { RouteTemplateResolver } from './route-template.resolver.js';
 
 /**
- * Records every HTTP response exactly once, in two parts (see `configureApp`):
- * - a listener on the HTTP server's `request` event, ahead of Fastify's, sees every request Node
- *   hands over, including those Fastify answers before routing (a malformed URL, an over-long path
- *   parameter). It records on the response's single `close` event: complete responses with their
- *   status, responses the client abandoned as 499;
- * - an `onRequest` hook notes the Fastify request of each routed one, so the route it reached is
- *   read when the response closes, whichever step answered it: a guard, a pipe, the body parser,
- *   the handler, the exception filter or the not-found handler.
+ * Records every HTTP response exactly once. It is the adapter's request hook (see `configureApp`),
+ * which runs ahead of every other Fastify hook, so it sees requests that guards, pipes, the
+ * exception filter, the body parser or the not-found handler answer (and, through the adapter of
+ * `createHttpAdapter`, those the router refuses). It records on the response's single `close`
+ * event: complete responses with their status, responses the client abandoned as 499. The route
+ * template is read from the Fastify request then, whichever step answered.
  *
  * Event streams (`@Sse()` routes past their guards, which Nest marks with its abort controller)
  * last as long as their client keeps them open: the client leaving is their normal end, not a
@@ -29,8 +28,6 @@ import { RouteTemplateResolver } from './route-template.resolver.js';
 export class HttpMetricsRecorder {
   readonly enabled: boolean;
   private readonly duration: HttpDurationHistogram;
-  /** The Fastify request of each routed Node request; a WeakMap, as properties added to Node's request objects change their hidden class. */
-  private readonly routed = new WeakMap<IncomingMessage, FastifyRequest>();
 
   constructor(
     @Inject(metricsConfig.KEY) config: MetricsConfig,
@@ -42,31 +39,25 @@ export class HttpMetricsRecorder {
     this.duration = new HttpDurationHistogram(registry);
   }
 
-  /** Starts recording the requests of this Fastify instance (before its routes are registered); nothing is attached with METRICS_ENABLED=false. */
-  attach(fastify: FastifyInstance): void {
-    if (!this.enabled) return;
-    fastify.server.prependListener('request', this.onRequest);
-    fastify.addHook('onRequest', this.onRouted);
+  /** Starts recording the adapter's requests (before it listens); nothing is attached with METRICS_ENABLED=false. */
+  attach(adapter: AbstractHttpAdapter): void {
+    if (this.enabled) adapter.setOnRequestHook(this.onRequest);
   }
 
-  private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+  private readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const startedAt = performance.now();
+    const response = reply.raw;
     response.on('close', () => this.finish(request, response, startedAt));
-  };
-
-  private readonly onRouted = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    this.routed.set(request.raw, request);
     done();
   };
 
-  private finish(request: IncomingMessage, response: ServerResponse, startedAt: number): void {
+  private finish(request: FastifyRequest, response: ServerResponse, startedAt: number): void {
     const durationMs = performance.now() - startedAt;
-    const eventStream = SSE_ABORT_CONTROLLER in request;
+    const eventStream = SSE_ABORT_CONTROLLER in request.raw;
     const aborted = !eventStream && !response.writableFinished;
     const status = aborted ? CLIENT_CLOSED_REQUEST : response.statusCode;
-    const method = request.method ?? 'GET';
-    const route = this.routes.resolve(this.routed.get(request));
-    this.store.record(method, route, status, durationMs, aborted);
-    if (!eventStream) this.duration.observe(method, route, status, durationMs / 1000);
+    const route = this.routes.resolve(request);
+    this.store.record(request.method, route, status, durationMs, aborted);
+    if (!eventStream) this.duration.observe(request.method, route, status, durationMs / 1000);
   }
 }
