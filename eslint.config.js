@@ -43,6 +43,36 @@ export default tseslint.config(
     },
   },
   {
+    // The backup module lifts into another Nest app: it takes the database, Redis and metrics from
+    // its host as options and imports nothing of the app's auth, domain, dashboard or error reporting.
+    files: ['src/backup/**/*.ts', 'src/common/postgres/**/*.ts'],
+    rules: {
+      complexity: ['error', 15],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/auth/**',
+                '**/users/**',
+                '**/mentors/**',
+                '**/courses/**',
+                '**/reviews/**',
+                '**/demo-data/**',
+                '**/admin-dashboard/**',
+                '**/sentry/**',
+                '**/database/database.module*',
+                '**/database/entities*',
+              ],
+              message: 'The backup module imports nothing of the app: take it as a BackupModule option.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import Database from 'better-sqlite3';
-import { createBackupCliContext, runBackupCli, type CliIo } from '../src/backup/backup.cli.js';
+import { createBackupCliContext } from '../src/backup/cli/backup.cli.js';
+import { runBackupCli, type CliIo } from '../src/backup/cli/backup-cli.commands.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
 import { createTestApp, withEnv } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { Redis } from 'ioredis';
-import { BACKUP_LOCK, type BackupLock } from '../src/backup/backup.lock.js';
+import { BACKUP_LOCK, type BackupLock } from '../src/backup/lock/backup.lock.js';
 import { BackupService } from '../src/backup/backup.service.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
 import { createTestApp, type TestApp } from './support/test-app.js';

@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BackupFileSystem } from '../src/backup/backup.filesystem.js';
-import { S3BackupStore } from '../src/backup/s3-backup.store.js';
+import { BackupFileSystem } from '../src/backup/storage/backup.filesystem.js';
+import { S3BackupStore } from '../src/backup/storage/s3-backup.store.js';
 import { tempDir } from './support/backup-helpers.js';
 import { startS3Server, type TestS3Server } from './support/s3-server.js';
 

@@ -3,10 +3,10 @@ import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { BackupFileSystem } from '../src/backup/backup.filesystem.js';
-import { BACKUP_LOCK, type BackupLock } from '../src/backup/backup.lock.js';
+import { BackupFileSystem } from '../src/backup/storage/backup.filesystem.js';
+import { BACKUP_LOCK, type BackupLock } from '../src/backup/lock/backup.lock.js';
 import { BackupService } from '../src/backup/backup.service.js';
-import { BackupStatusService } from '../src/backup/backup-status.service.js';
+import { BackupStatusService } from '../src/backup/catalogue/backup-status.service.js';
 import { MetricsSectionsRegistry } from '../src/metrics/metrics-sections.registry.js';
 import { PROMETHEUS_REGISTRY } from '../src/metrics/metrics.constants.js';
 import type { Registry } from 'prom-client';
@@ -256,9 +256,10 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
         .expect(({ body }) => expect(body.name).toBe('after the backup'));
     });
 
-    it('refuses to restore while another connection holds the database, changing nothing', async () => {
+    it('refuses to restore while another connection holds the database, writing nothing (not even a safety backup)', async () => {
       const { manifest } = await backups.createBackup();
       const before = await snapshotTables(dataSource);
+      const filesBefore = await backupFiles(dir.path);
       const Database = (await import('better-sqlite3')).default;
       const other = new Database(t.database.location);
       other.prepare('SELECT COUNT(*) FROM users').get();
@@ -268,6 +269,7 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
         other.close();
       }
       expect(await snapshotTables(dataSource)).toEqual(before);
+      expect(await backupFiles(dir.path)).toEqual(filesBefore);
     });
   }
 

@@ -13,7 +13,7 @@ function load(env: Record<string, string>) {
 }
 
 describe('backupConfig', () => {
-  it('has the SPEC defaults and no S3 without a bucket', () => {
+  it('has the documented defaults and no S3 without a bucket', () => {
     expect(load({})).toMatchObject({
       dir: 'backups',
       cron: '0 3 * * *',
@@ -23,12 +23,6 @@ describe('backupConfig', () => {
       verifyAfterBackup: true,
       s3: undefined,
     });
-  });
-
-  it('keeps the lock key out of the cache namespace, where a cache clear would delete it', () => {
-    expect(load({}).lockKey).toBe('mentorhub-lock:backup');
-    expect(() => load({ BACKUP_LOCK_KEY: 'mentorhub:backup:lock' })).toThrow(/^BACKUP_LOCK_KEY must not start with CACHE_NAMESPACE/);
-    expect(() => load({ BACKUP_LOCK_KEY: 'app:lock', CACHE_NAMESPACE: 'app:' })).toThrow(ConfigError);
   });
 
   it('refuses an invalid cron expression, naming the variable', () => {

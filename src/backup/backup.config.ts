@@ -2,7 +2,7 @@ import { registerAs, type ConfigType } from '@nestjs/config';
 import { validateCronExpression } from 'cron';
 import { boolVar, ConfigError, enumVar, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
 
-/** Retention below this many days needs an explicit force (SPEC: "keep at least 7 days"). */
+/** Retention below this many days needs an explicit force (operators keep at least a week of backups). */
 export const MIN_RETENTION_DAYS = 7;
 export const BACKUP_LOCK_KINDS = ['auto', 'redis', 'postgres', 'local'] as const;
 export type BackupLockKind = (typeof BACKUP_LOCK_KINDS)[number];
@@ -44,15 +44,6 @@ function readS3Settings(): S3Settings | undefined {
   };
 }
 
-/** Outside the cache's namespace: a cache clear (admin, or the recovery flush) must never drop the lock. */
-function readLockKey(): string {
-  const key = stringVar('BACKUP_LOCK_KEY', 'mentorhub-lock:backup');
-  if (key.startsWith(stringVar('CACHE_NAMESPACE', 'mentorhub:'))) {
-    throw new ConfigError('BACKUP_LOCK_KEY must not start with CACHE_NAMESPACE: clearing the cache would delete the lock');
-  }
-  return key;
-}
-
 export const backupConfig = registerAs('backup', () => {
   const cron = stringVar('BACKUP_CRON', '0 3 * * *');
   const cronCheck = validateCronExpression(cron);
@@ -77,14 +68,13 @@ export const backupConfig = registerAs('backup', () => {
     pruneAfterBackup: boolVar('BACKUP_PRUNE_AFTER_BACKUP', true),
     lock: enumVar('BACKUP_LOCK', BACKUP_LOCK_KINDS, 'auto'),
     /** Redis key (and PostgreSQL advisory-lock seed) shared by every replica. */
-    lockKey: readLockKey(),
+    lockKey: stringVar('BACKUP_LOCK_KEY', 'mentorhub-lock:backup'),
     lockTtlMs: intVar('BACKUP_LOCK_TTL_MS', 60_000, { min: 1000, max: 3_600_000 }),
     /**
      * How long a scheduled run keeps the lock after it finishes, so a replica whose clock is a
      * little late does not run the same slot again once the first one is done.
      */
     lockSettleMs: intVar('BACKUP_LOCK_SETTLE_MS', 60_000, { min: 0, max: 3_600_000 }),
-    redisUrl: optionalStringVar('REDIS_URL'),
     s3: readS3Settings(),
   };
 });

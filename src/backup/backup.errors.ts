@@ -18,3 +18,8 @@ export class BackupError extends Error {
     super(message);
   }
 }
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

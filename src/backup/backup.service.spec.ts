@@ -3,17 +3,22 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { MetricsSectionsRegistry } from '../metrics/metrics-sections.registry.js';
 import type { BackupConfig } from './backup.config.js';
-import type { BackupEngine, DatabaseDescription, TrialRestoreResult } from './backup.engine.js';
-import { BackupFileSystem, type FileDigest } from './backup.filesystem.js';
-import { LocalBackupLock } from './backup.lock.js';
-import type { BackupManifest } from './backup.manifest.js';
 import { BackupMetrics } from './backup.metrics.js';
-import { backupStem } from './backup.naming.js';
+import type { BackupModuleOptions } from './backup.options.js';
 import { BackupService } from './backup.service.js';
-import { BackupStatusService } from './backup-status.service.js';
-import type { S3BackupStore } from './s3-backup.store.js';
+import { BackupCatalogue } from './catalogue/backup-catalogue.service.js';
+import type { BackupManifest } from './catalogue/backup.manifest.js';
+import { backupStem } from './catalogue/backup.naming.js';
+import { BackupStatusService } from './catalogue/backup-status.service.js';
+import { BackupCreator } from './create/backup-creator.service.js';
+import type { BackupEngine, DatabaseDescription, RestoreSession, TrialRestoreResult } from './engines/backup.engine.js';
+import { LocalBackupLock } from './lock/local-backup.lock.js';
+import { BackupRestorer } from './restore/backup-restorer.service.js';
+import { BackupPruner } from './retention/backup-pruner.service.js';
+import { BackupFileSystem, type FileDigest } from './storage/backup.filesystem.js';
+import type { S3BackupStore } from './storage/s3-backup.store.js';
+import { BackupVerifier } from './verify/backup-verifier.service.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -46,8 +51,8 @@ class FakeEngine implements BackupEngine {
     return { integrity: 'ok', rowCounts: { users: 1 } };
   }
 
-  async restore(file: string): Promise<void> {
-    this.restored.push(file);
+  async prepareRestore(file: string): Promise<RestoreSession> {
+    return { commit: async () => void this.restored.push(file), end: async () => undefined };
   }
 }
 
@@ -90,7 +95,6 @@ const baseConfig: BackupConfig = {
   lockKey: 'k',
   lockTtlMs: 60_000,
   lockSettleMs: 0,
-  redisUrl: undefined,
   s3: undefined,
 };
 
@@ -105,9 +109,15 @@ describe('BackupService (fakes for the engine and S3)', () => {
   async function build(config: Partial<BackupConfig> = {}, s3: ReturnType<typeof fakeS3> | null = null) {
     const full = { ...baseConfig, dir, ...config };
     registry = new Registry();
-    status = new BackupStatusService(full, files, new BackupMetrics(registry), new MetricsSectionsRegistry());
+    const options: BackupModuleOptions = { database: { engine: 'sqlite', path: join(dir, 'fake.sqlite') }, prometheusRegistry: registry };
+    status = new BackupStatusService(full, files, new BackupMetrics(options), options);
     await status.onModuleInit();
-    return new BackupService(full, engine, lock, '9.9.9', files, status, s3 as unknown as S3BackupStore | null);
+    const catalogue = new BackupCatalogue(full, files, s3 as unknown as S3BackupStore | null);
+    const creator = new BackupCreator(full, engine, '9.9.9', files, catalogue, status);
+    const verifier = new BackupVerifier(engine, catalogue, status);
+    const pruner = new BackupPruner(full, catalogue, status);
+    const restorer = new BackupRestorer(engine, catalogue, creator, status);
+    return new BackupService(full, engine, lock, catalogue, status, creator, verifier, pruner, restorer);
   }
   const ours = async () => (await readdir(dir)).filter((file) => !file.startsWith('.mentorhub_backup_status')).sort();
 

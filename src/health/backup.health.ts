@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { BackupStatusService } from '../backup/backup-status.service.js';
+import { BackupStatusService } from '../backup/catalogue/backup-status.service.js';
 
 const HOUR_MS = 3_600_000;
 const hours = (ms: number) => Math.round((ms / HOUR_MS) * 10) / 10;

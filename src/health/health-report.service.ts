@@ -2,7 +2,7 @@ import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common'
 import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { BackupStatusService } from '../backup/backup-status.service.js';
+import { BackupStatusService } from '../backup/catalogue/backup-status.service.js';
 import { CacheService } from '../cache/cache.service.js';
 import { RequestStatsStore } from '../metrics/request-stats.store.js';
 import { SystemMetricsService } from '../metrics/system-metrics.service.js';

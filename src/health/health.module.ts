@@ -1,6 +1,5 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { BackupCoreModule } from '../backup/backup-core.module.js';
 import { BackupHealthIndicator } from './backup.health.js';
 import { CacheHealthIndicator } from './cache.health.js';
 import { DatabaseHealthIndicator } from './database.health.js';
@@ -13,7 +12,7 @@ import { ShutdownHealthIndicator } from './shutdown.health.js';
 import { SystemHealthIndicators } from './system.health.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), BackupCoreModule],
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
   providers: [
     GracefulShutdownService,

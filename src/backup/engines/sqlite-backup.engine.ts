@@ -2,27 +2,22 @@ import { Logger } from '@nestjs/common';
 import { basename, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import type { DataSource } from 'typeorm';
-import type { SqliteConnection } from '../database/database.config.js';
-import type { BackupEngine, DatabaseDescription, TrialRestoreResult } from './backup.engine.js';
-import { BackupError, type BackupStage } from './backup.errors.js';
-import type { BackupFileSystem, FileDigest } from './backup.filesystem.js';
-import type { BackupFormat } from './backup.naming.js';
+import type { ReopenableConnection } from '../backup.options.js';
+import type { BackupEngine, DatabaseDescription, RestoreSession, TrialRestoreResult } from './backup.engine.js';
+import { BackupError, errorMessage, type BackupStage } from '../backup.errors.js';
+import type { BackupFileSystem, FileDigest } from '../storage/backup.filesystem.js';
+import type { BackupFormat } from '../catalogue/backup.naming.js';
 import { DigestStream } from './digest.stream.js';
 import type { SqliteClient } from './sqlite.client.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0');
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * SQLite backups: a VACUUM INTO snapshot, gzipped. Restores build the new database in a
  * temporary file beside the live one, check it, then swap it in with one atomic rename.
  *
- * The app's own connection (the TypeORM DataSource) is closed for the swap and reopened after,
- * whether the restore succeeded or not. Another process holding the file (an API server
+ * The app's own connection is closed from the checks before the safety backup until the swap,
+ * and reopened after, whether the restore succeeded or not. Another process holding the file (an API server
  * started separately) makes the restore refuse before anything changes: stop it first.
  */
 export class SqliteBackupEngine implements BackupEngine {
@@ -32,12 +27,12 @@ export class SqliteBackupEngine implements BackupEngine {
   private readonly path: string;
 
   constructor(
-    database: SqliteConnection,
+    path: string,
     private readonly sqlite: SqliteClient,
     private readonly files: BackupFileSystem,
-    private readonly dataSource: DataSource | undefined,
+    private readonly connection: ReopenableConnection | undefined,
   ) {
-    this.path = resolve(database.path);
+    this.path = resolve(path);
   }
 
   async describe(): Promise<DatabaseDescription> {
@@ -49,7 +44,7 @@ export class SqliteBackupEngine implements BackupEngine {
     const snapshot = this.files.tempPathFor(destination);
     try {
       await this.sqlite.vacuumInto(this.path, snapshot).catch((error: unknown) => {
-        throw new BackupError('failed', `SQLite snapshot failed: ${reason(error)}`, 'dump');
+        throw new BackupError('failed', `SQLite snapshot failed: ${errorMessage(error)}`, 'dump');
       });
       const digest = new DigestStream(onProgress);
       await pipeline(this.files.createReadStream(snapshot), createGzip(), digest, this.files.createWriteStream(destination));
@@ -69,41 +64,49 @@ export class SqliteBackupEngine implements BackupEngine {
     }
   }
 
-  async restore(file: string, format: BackupFormat): Promise<void> {
+  /**
+   * Builds and checks the new database beside the live one, closes the app's connection and
+   * makes sure no other process has the file open; the swap itself waits for `commit`.
+   */
+  async prepareRestore(file: string, format: BackupFormat): Promise<RestoreSession> {
     const incoming = this.files.tempPathFor(this.path);
     let closed = false;
+    const end = async () => this.cleanUp(incoming, closed);
     try {
       await this.expand(file, format, incoming, 'restore');
       await this.check(incoming, 'restore');
       await this.files.fsync(incoming);
-      if (this.dataSource?.isInitialized) {
-        await this.dataSource.destroy();
+      if (this.connection?.isInitialized) {
+        await this.connection.destroy();
         closed = true;
       }
       // Folds the WAL into the live file (its content is unchanged) and proves nobody else has it open.
       if ((await this.files.exists(this.path)) && !this.sqlite.detachWal(this.path)) {
         throw new BackupError('refused', 'The database is open in another process (is the API running?); stop it and retry', 'restore');
       }
-      // Empty after detachWal; removed so the new file never meets the old file's WAL or shared-memory index.
-      await this.files.remove(`${this.path}-wal`);
-      await this.files.remove(`${this.path}-shm`);
-      await this.files.rename(incoming, this.path);
     } catch (error) {
       // The first failure is the one to report; a reopen failure on top of it is logged by cleanUp.
-      await this.cleanUp(incoming, closed).catch(() => undefined);
+      await end().catch(() => undefined);
       throw error;
     }
-    await this.cleanUp(incoming, closed);
+    return { commit: () => this.swap(incoming), end };
+  }
+
+  private async swap(incoming: string): Promise<void> {
+    // Empty after detachWal; removed so the new file never meets the old file's WAL or shared-memory index.
+    await this.files.remove(`${this.path}-wal`);
+    await this.files.remove(`${this.path}-shm`);
+    await this.files.rename(incoming, this.path);
   }
 
   /** Removes the temporary file and reopens the app's connection (whether the restore succeeded or not). */
   private async cleanUp(incoming: string, reopen: boolean): Promise<void> {
-    await this.files.remove(incoming).catch((error: unknown) => this.logger.warn(`Could not remove ${incoming}: ${reason(error)}`));
+    await this.files.remove(incoming).catch((error: unknown) => this.logger.warn(`Could not remove ${incoming}: ${errorMessage(error)}`));
     if (!reopen) return;
     try {
-      await this.dataSource?.initialize();
+      await this.connection?.initialize();
     } catch (error) {
-      this.logger.error(`Could not reopen the database after the restore: ${reason(error)}`);
+      this.logger.error(`Could not reopen the database after the restore: ${errorMessage(error)}`);
       throw new BackupError('failed', 'The database could not be reopened after the restore; restart the application', 'restore');
     }
   }
@@ -113,7 +116,7 @@ export class SqliteBackupEngine implements BackupEngine {
     try {
       await pipeline(this.files.createReadStream(file), createGunzip(), this.files.createWriteStream(destination));
     } catch (error) {
-      throw new BackupError('failed', `The backup could not be decompressed: ${reason(error)}`, stage);
+      throw new BackupError('failed', `The backup could not be decompressed: ${errorMessage(error)}`, stage);
     }
     const head = await this.readHead(destination);
     if (!head.equals(SQLITE_MAGIC)) throw new BackupError('failed', 'The backup does not contain an SQLite database', stage);
@@ -121,7 +124,7 @@ export class SqliteBackupEngine implements BackupEngine {
 
   private async check(path: string, stage: BackupStage): Promise<TrialRestoreResult> {
     const result = await this.sqlite.inspect(path).catch((error: unknown) => {
-      throw new BackupError('failed', `The restored database cannot be read: ${reason(error)}`, stage);
+      throw new BackupError('failed', `The restored database cannot be read: ${errorMessage(error)}`, stage);
     });
     if (result.integrity !== 'ok') {
       throw new BackupError('failed', `The restored database failed its integrity check: ${result.integrity.slice(0, 200)}`, stage);

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { FileDigest } from './backup.filesystem.js';
+import type { FileDigest } from '../storage/backup.filesystem.js';
 
 const HEAD_BYTES = 16;
 

@@ -1,6 +1,6 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
-import { BackupError, type BackupErrorCode } from './backup.errors.js';
+import { HttpAdapterHost } from '@nestjs/core';
+import { BackupError, type BackupErrorCode } from '../backup.errors.js';
 
 function statusOf(code: BackupErrorCode): HttpStatus {
   switch (code) {
@@ -24,14 +24,14 @@ function statusOf(code: BackupErrorCode): HttpStatus {
 export class BackupExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(BackupExceptionFilter.name);
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(error: BackupError, host: ArgumentsHost): void {
     const status = statusOf(error.code);
     if (status === HttpStatus.INTERNAL_SERVER_ERROR)
       this.logger.error(`Backup request failed at ${error.stage ?? 'unknown'}: ${error.message}`);
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, error: error.code, message: error.message, ...(error.stage ? { stage: error.stage } : {}) });
+    const body = { statusCode: status, error: error.code, message: error.message, ...(error.stage ? { stage: error.stage } : {}) };
+    // Through the adapter, so the answer is the same on any HTTP platform the host runs.
+    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, status);
   }
 }

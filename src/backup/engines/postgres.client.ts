@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import pg from 'pg';
-import type { PgConnection } from './pg-connection.js';
-import { quoteIdentifier } from './pg-connection.js';
+import { quoteIdentifier, type PgConnection } from './pg-connection.js';
 
 /** The maintenance database scratch databases are created from. */
 const MAINTENANCE_DATABASE = 'postgres';
@@ -11,13 +10,8 @@ const MAINTENANCE_DATABASE = 'postgres';
 export class PostgresClient {
   async withClient<T>(connection: PgConnection, database: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({
-      host: connection.host,
-      port: connection.port,
-      user: connection.user,
-      password: connection.password,
+      ...connection.client,
       database,
-      ssl:
-        connection.sslmode && connection.sslmode !== 'disable' ? { rejectUnauthorized: connection.sslmode === 'verify-full' } : undefined,
       connectionTimeoutMillis: 10_000,
       application_name: 'mentorhub-backup',
     });

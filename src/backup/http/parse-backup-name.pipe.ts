@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
-import { BackupError } from './backup.errors.js';
-import { parseBackupReference } from './backup.naming.js';
+import { BackupError } from '../backup.errors.js';
+import { parseBackupReference } from '../catalogue/backup.naming.js';
 
 /** Accepts only our backup names: anything with a path separator, `..` or another pattern answers 400. */
 @Injectable()

@@ -1,3 +1,6 @@
+import type { ClientConfig } from 'pg';
+import { parse, toClientConfig } from 'pg-connection-string';
+
 /** How to reach a PostgreSQL database from pg_dump/pg_restore/psql and from `pg`, derived from DATABASE_URL. */
 export interface PgConnection {
   host: string;
@@ -6,17 +9,20 @@ export interface PgConnection {
   password?: string;
   database: string;
   sslmode?: string;
+  /** The `pg` client settings of the URL, TLS included (the same parser `pg` itself uses). */
+  client: ClientConfig;
 }
 
 export function parsePgUrl(url: string): PgConnection {
-  const parsed = new URL(url);
+  const parsed = parse(url);
   return {
-    host: decodeURIComponent(parsed.hostname).replace(/^\[|\]$/g, ''),
+    host: parsed.host ?? 'localhost',
     port: parsed.port ? Number(parsed.port) : 5432,
-    user: parsed.username ? decodeURIComponent(parsed.username) : undefined,
-    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
-    sslmode: parsed.searchParams.get('sslmode') ?? undefined,
+    user: parsed.user,
+    password: parsed.password,
+    database: parsed.database ?? '',
+    sslmode: typeof parsed.sslmode === 'string' ? parsed.sslmode : undefined,
+    client: toClientConfig(parsed),
   };
 }
 

@@ -17,3 +17,11 @@ describe('pgToolInvocation', () => {
     expect(env).toEqual({});
   });
 });
+
+describe('parsePgUrl', () => {
+  it('gives pg the TLS settings of sslmode, as the app pool gets them', () => {
+    expect(parsePgUrl('postgres://u@db.internal/mentorhub?sslmode=verify-full').client).toMatchObject({ host: 'db.internal', ssl: {} });
+    expect(parsePgUrl('postgres://u@db.internal/mentorhub?sslmode=disable').client.ssl).toBe(false);
+    expect(parsePgUrl('postgres://u@db.internal/mentorhub').client.ssl).toBeUndefined();
+  });
+});

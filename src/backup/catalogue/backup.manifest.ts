@@ -1,4 +1,4 @@
-import type { DatabaseEngine } from '../database/database.config.js';
+import type { BackupDatabase } from '../backup.options.js';
 import type { BackupFormat } from './backup.naming.js';
 
 export const MANIFEST_VERSION = 1;
@@ -29,7 +29,7 @@ export interface BackupManifest {
   manifestVersion: number;
   name: string;
   file: string;
-  engine: DatabaseEngine;
+  engine: BackupDatabase['engine'];
   format: BackupFormat;
   sizeBytes: number;
   sha256: string;

@@ -1,11 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import type { PostgresConnection } from '../database/database.config.js';
-import type { BackupEngine, DatabaseDescription, TrialRestoreResult } from './backup.engine.js';
-import { BackupError, type BackupStage } from './backup.errors.js';
-import type { BackupFileSystem, FileDigest } from './backup.filesystem.js';
-import type { BackupFormat } from './backup.naming.js';
+import type { BackupEngine, DatabaseDescription, RestoreSession, TrialRestoreResult } from './backup.engine.js';
+import { BackupError, type BackupStage } from '../backup.errors.js';
+import type { BackupFileSystem, FileDigest } from '../storage/backup.filesystem.js';
+import type { BackupFormat } from '../catalogue/backup.naming.js';
 import { DigestStream } from './digest.stream.js';
 import { parsePgUrl, pgToolInvocation, type PgConnection } from './pg-connection.js';
 import type { PostgresClient } from './postgres.client.js';
@@ -13,6 +12,7 @@ import type { ProcessRunner, RunResult } from './process.runner.js';
 
 /** Every custom-format archive starts with these bytes; anything else is not a usable dump. */
 const CUSTOM_FORMAT_MAGIC = Buffer.from('PGDMP');
+const RESTORABLE_FORMATS: BackupFormat[] = ['pg-custom', 'pg-plain'];
 /** A restore waits at most this long for a table lock held by the running app, then fails (and rolls back). */
 const RESTORE_LOCK_TIMEOUT = '-c lock_timeout=60000';
 
@@ -24,12 +24,12 @@ export class PostgresBackupEngine implements BackupEngine {
   private readonly connection: PgConnection;
 
   constructor(
-    database: PostgresConnection,
+    url: string,
     private readonly runner: ProcessRunner,
     private readonly files: BackupFileSystem,
     private readonly client: PostgresClient,
   ) {
-    this.connection = parsePgUrl(database.url);
+    this.connection = parsePgUrl(url);
   }
 
   async describe(): Promise<DatabaseDescription> {
@@ -75,8 +75,10 @@ export class PostgresBackupEngine implements BackupEngine {
     }
   }
 
-  async restore(file: string, format: BackupFormat): Promise<void> {
-    await this.load(file, format, this.connection.database, true, 'restore');
+  async prepareRestore(file: string, format: BackupFormat): Promise<RestoreSession> {
+    if (!RESTORABLE_FORMATS.includes(format))
+      throw new BackupError('refused', `A ${format} backup cannot be restored into PostgreSQL`, 'restore');
+    return { commit: () => this.load(file, format, this.connection.database, true, 'restore'), end: async () => undefined };
   }
 
   /** One transaction: either everything is restored or nothing changed. */

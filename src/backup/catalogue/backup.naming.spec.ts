@@ -1,4 +1,4 @@
-import { BackupError } from './backup.errors.js';
+import { BackupError } from '../backup.errors.js';
 import { backupFileName, backupStem, formatOfFile, parseBackupReference, stemOfFile, timeOfStem } from './backup.naming.js';
 
 describe('backup naming', () => {

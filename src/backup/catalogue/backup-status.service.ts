@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CronTime } from 'cron';
 import { join, resolve } from 'node:path';
-import { MetricsSectionsRegistry } from '../metrics/metrics-sections.registry.js';
-import { backupConfig, type BackupConfig } from './backup.config.js';
-import type { BackupStage } from './backup.errors.js';
-import { BackupFileSystem } from './backup.filesystem.js';
+import { backupConfig, type BackupConfig } from '../backup.config.js';
+import type { BackupStage } from '../backup.errors.js';
+import { BackupMetrics } from '../backup.metrics.js';
+import { BACKUP_MODULE_OPTIONS, type BackupModuleOptions } from '../backup.options.js';
+import { BackupFileSystem } from '../storage/backup.filesystem.js';
 import { isManifest, type BackupManifest } from './backup.manifest.js';
-import { BackupMetrics } from './backup.metrics.js';
 import { MANIFEST_EXTENSION, stemOfFile } from './backup.naming.js';
 
 /** Margin added to the schedule period before a backup counts as stale (26 h for a daily schedule). */
@@ -83,7 +83,7 @@ export class BackupStatusService implements OnModuleInit {
     @Inject(backupConfig.KEY) private readonly config: BackupConfig,
     private readonly files: BackupFileSystem,
     private readonly metrics: BackupMetrics,
-    private readonly sections: MetricsSectionsRegistry,
+    @Inject(BACKUP_MODULE_OPTIONS) private readonly options: BackupModuleOptions,
   ) {
     this.statusPath = join(resolve(config.dir), STATUS_FILE);
     this.staleAfterMs = schedulePeriodMs(config.cron) + STALE_MARGIN_MS;
@@ -91,7 +91,7 @@ export class BackupStatusService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.load();
-    this.sections.register('backup', () => this.getStatus());
+    this.options.metricsSections?.register('backup', () => this.getStatus());
     this.metrics.observeStale(() => this.getStatus().stale);
     this.metrics.enabled.set(this.config.enabled ? 1 : 0);
   }
@@ -179,30 +179,38 @@ export class BackupStatusService implements OnModuleInit {
     const dir = resolve(this.config.dir);
     for (const file of await this.files.list(dir)) {
       if (!file.endsWith(MANIFEST_EXTENSION) || !stemOfFile(file)) continue;
-      let manifest: unknown;
-      try {
-        manifest = JSON.parse((await this.files.readText(join(dir, file))) ?? 'null');
-      } catch {
-        continue;
-      }
-      if (!isManifest(manifest)) continue;
-      if (!this.state.lastSuccess || manifest.createdAt > this.state.lastSuccess.at) {
-        this.state.lastSuccess = {
-          at: manifest.createdAt,
-          name: manifest.name,
-          sizeBytes: manifest.sizeBytes,
-          durationMs: manifest.durationMs,
-        };
-      }
-      if (manifest.verification?.ok && (!this.state.lastVerifiedAt || manifest.createdAt > this.state.lastVerifiedAt)) {
-        this.state.lastVerifiedAt = manifest.createdAt;
-      }
+      const manifest = await this.readManifest(join(dir, file));
+      if (manifest) this.adopt(manifest);
     }
     this.publishLastSuccess();
     if (this.state.lastVerifiedAt) this.metrics.lastVerified.set(new Date(this.state.lastVerifiedAt).getTime() / 1000);
     if (!this.state.trackedSince) {
       this.state.trackedSince = new Date().toISOString();
       await this.save();
+    }
+  }
+
+  private async readManifest(path: string): Promise<BackupManifest | null> {
+    try {
+      const value: unknown = JSON.parse((await this.files.readText(path)) ?? 'null');
+      return isManifest(value) ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A manifest on disk proves a success (and a verification) at least that recent. */
+  private adopt(manifest: BackupManifest): void {
+    if (!this.state.lastSuccess || manifest.createdAt > this.state.lastSuccess.at) {
+      this.state.lastSuccess = {
+        at: manifest.createdAt,
+        name: manifest.name,
+        sizeBytes: manifest.sizeBytes,
+        durationMs: manifest.durationMs,
+      };
+    }
+    if (manifest.verification?.ok && (!this.state.lastVerifiedAt || manifest.createdAt > this.state.lastVerifiedAt)) {
+      this.state.lastVerifiedAt = manifest.createdAt;
     }
   }
 

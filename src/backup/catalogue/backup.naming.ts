@@ -1,4 +1,4 @@
-import { BackupError } from './backup.errors.js';
+import { BackupError } from '../backup.errors.js';
 
 export type BackupFormat = 'pg-custom' | 'pg-plain' | 'sqlite-gzip';
 
@@ -10,7 +10,7 @@ export const FORMAT_EXTENSIONS: Record<BackupFormat, string> = {
 };
 
 export const BACKUP_PREFIX = 'mentorhub_backup_';
-/** Key prefix of backups in S3 (SPEC). */
+/** Key prefix of backups in S3. */
 export const S3_KEY_PREFIX = 'backups/';
 export const MANIFEST_EXTENSION = '.json';
 

@@ -1,10 +1,12 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseFilters } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../common/access/access.decorators.js';
+import { AdminOnly } from '../../common/access/access.decorators.js';
 import { BackupExceptionFilter } from './backup-exception.filter.js';
-import type { BackupManifest } from './backup.manifest.js';
-import { BackupService, type BackupList, type CreateBackupResult } from './backup.service.js';
-import { BackupStatusService, type BackupStatus } from './backup-status.service.js';
+import type { BackupManifest } from '../catalogue/backup.manifest.js';
+import { BackupService } from '../backup.service.js';
+import type { BackupList } from '../catalogue/backup-catalogue.service.js';
+import type { CreateBackupResult } from '../create/backup-creator.service.js';
+import { BackupStatusService, type BackupStatus } from '../catalogue/backup-status.service.js';
 import { ParseBackupNamePipe } from './parse-backup-name.pipe.js';
 
 /** Admin backup endpoints. Restores stay on the CLI (`npm run backup -- restore <name>`). */

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { backupConfig, type BackupConfig } from './backup.config.js';
-import { BACKUP_CRON_JOB, BACKUP_SHARED_STATUS_INTERVAL } from './backup.constants.js';
+import { backupConfig, type BackupConfig } from '../backup.config.js';
+import { BACKUP_CRON_JOB, BACKUP_SHARED_STATUS_INTERVAL } from '../backup.constants.js';
+import { BackupService } from '../backup.service.js';
 
 /** How often a replica reads the newest verified backup from S3 (the one that made it may be another). */
 const SHARED_STATUS_REFRESH_MS = 10 * 60_000;
-import { BackupService } from './backup.service.js';
 
 /**
  * Registers the backup cron job with @nestjs/schedule. The schedule comes from validated

@@ -17,10 +17,10 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { S3Settings } from './backup.config.js';
+import type { BackupConfig, S3Settings } from '../backup.config.js';
 import type { BackupFileSystem } from './backup.filesystem.js';
-import type { BackupS3Copy } from './backup.manifest.js';
-import { S3_KEY_PREFIX } from './backup.naming.js';
+import type { BackupS3Copy } from '../catalogue/backup.manifest.js';
+import { S3_KEY_PREFIX } from '../catalogue/backup.naming.js';
 
 /**
  * Parts of 5 MiB (the S3 minimum), two in flight, each read from the file into one of two buffers
@@ -273,4 +273,9 @@ export class S3BackupStore {
 function isNotFound(error: unknown): boolean {
   const name = (error as { name?: string }).name;
   return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/** The store when S3 is configured, else null. */
+export function createS3Store(config: BackupConfig, files: BackupFileSystem): S3BackupStore | null {
+  return config.s3 ? new S3BackupStore(config.s3, files) : null;
 }
