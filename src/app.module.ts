@@ -10,6 +10,7 @@ import type { BackupModuleOptions } from './backup/backup.options.js';
 import { cacheConfig, type CacheConfig } from './cache/cache.config.js';
 import { CacheModule } from './cache/cache.module.js';
 import { RequestContextModule } from './common/request-context/request-context.module.js';
+import { appConfig, type AppConfig } from './config/app.config.js';
 import { CONFIG_NAMESPACES } from './config/configuration.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { databaseConfig, type DatabaseConfig } from './database/database.config.js';
@@ -26,6 +27,7 @@ import { UsersModule } from './users/users.module.js';
 
 /** What the backup module takes from the rest of the app: the database (and its live connection), Redis, metrics. */
 function backupOptions(
+  app: AppConfig,
   database: DatabaseConfig,
   cache: CacheConfig,
   registry: Registry,
@@ -35,6 +37,7 @@ function backupOptions(
   const redis = cache.redis;
   return {
     database: database.connection,
+    instanceId: app.instanceId,
     sqliteConnection: dataSource,
     redis: redis && {
       host: redis.host,
@@ -66,7 +69,7 @@ function backupOptions(
     ReviewsModule,
     HealthModule,
     BackupModule.forRootAsync({
-      inject: [databaseConfig.KEY, cacheConfig.KEY, PROMETHEUS_REGISTRY, MetricsSectionsRegistry, getDataSourceToken()],
+      inject: [appConfig.KEY, databaseConfig.KEY, cacheConfig.KEY, PROMETHEUS_REGISTRY, MetricsSectionsRegistry, getDataSourceToken()],
       useFactory: backupOptions,
     }),
     AdminDashboardModule,

@@ -17,6 +17,22 @@ export interface S3Settings {
   /** Attempts of one upload after the first failure, with exponential backoff. */
   retries: number;
   retryDelayMs: number;
+  /** Server-side encryption S3 applies to every object written (AWS_S3_SSE), with its KMS key for `aws:kms`. */
+  sse?: S3Encryption;
+  kmsKeyId?: string;
+}
+
+export const S3_ENCRYPTIONS = ['AES256', 'aws:kms'] as const;
+export type S3Encryption = (typeof S3_ENCRYPTIONS)[number];
+
+function readEncryption(): Pick<S3Settings, 'sse' | 'kmsKeyId'> {
+  const sse = optionalStringVar('AWS_S3_SSE');
+  if (sse !== undefined && !(S3_ENCRYPTIONS as readonly string[]).includes(sse)) {
+    throw new ConfigError(`AWS_S3_SSE must be AES256 or aws:kms, got "${sse}"`);
+  }
+  const kmsKeyId = optionalStringVar('AWS_S3_KMS_KEY_ID');
+  if (kmsKeyId !== undefined && sse !== 'aws:kms') throw new ConfigError('AWS_S3_KMS_KEY_ID needs AWS_S3_SSE=aws:kms');
+  return { sse: sse as S3Encryption | undefined, kmsKeyId };
 }
 
 function readS3Settings(): S3Settings | undefined {
@@ -41,6 +57,7 @@ function readS3Settings(): S3Settings | undefined {
     secretAccessKey,
     retries: intVar('BACKUP_S3_RETRIES', 3, { min: 0, max: 10 }),
     retryDelayMs: intVar('BACKUP_S3_RETRY_DELAY_MS', 1000, { min: 0, max: 60_000 }),
+    ...readEncryption(),
   };
 }
 
@@ -67,14 +84,10 @@ export const backupConfig = registerAs('backup', () => {
     /** Prune after each scheduled backup. */
     pruneAfterBackup: boolVar('BACKUP_PRUNE_AFTER_BACKUP', true),
     lock: enumVar('BACKUP_LOCK', BACKUP_LOCK_KINDS, 'auto'),
-    /** Redis key (and PostgreSQL advisory-lock seed) shared by every replica. */
+    /** Prefix of the Redis keys (and PostgreSQL advisory-lock names) the replicas share; the database's id is appended. */
     lockKey: stringVar('BACKUP_LOCK_KEY', 'mentorhub-lock:backup'),
+    /** How long a lock outlives a holder that stopped renewing it (died on another host). */
     lockTtlMs: intVar('BACKUP_LOCK_TTL_MS', 60_000, { min: 1000, max: 3_600_000 }),
-    /**
-     * How long a scheduled run keeps the lock after it finishes, so a replica whose clock is a
-     * little late does not run the same slot again once the first one is done.
-     */
-    lockSettleMs: intVar('BACKUP_LOCK_SETTLE_MS', 60_000, { min: 0, max: 3_600_000 }),
     s3: readS3Settings(),
   };
 });

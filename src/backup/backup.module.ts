@@ -9,6 +9,7 @@ import { BACKUP_MODULE_OPTIONS, type BackupModuleOptions } from './backup.option
 import { BackupService } from './backup.service.js';
 import { BackupCatalogue } from './catalogue/backup-catalogue.service.js';
 import { BackupStatusService } from './catalogue/backup-status.service.js';
+import { RunJournal } from './catalogue/run-journal.service.js';
 import { BackupCreator } from './create/backup-creator.service.js';
 import { BACKUP_ENGINE } from './engines/backup.engine.js';
 import { createBackupEngine } from './engines/backup-engine.factory.js';
@@ -20,6 +21,8 @@ import { BACKUP_LOCK } from './lock/backup.lock.js';
 import { createBackupLock } from './lock/backup-lock.factory.js';
 import { BackupRestorer } from './restore/backup-restorer.service.js';
 import { BackupPruner } from './retention/backup-pruner.service.js';
+import { BackupRecovery } from './runs/backup-recovery.service.js';
+import { BackupRunner } from './runs/backup-runner.service.js';
 import { BackupScheduler } from './schedule/backup.scheduler.js';
 import { BackupFileSystem } from './storage/backup.filesystem.js';
 import { createS3Store } from './storage/s3-backup.store.js';
@@ -49,8 +52,11 @@ const PROVIDERS: Provider[] = [
   PostgresClient,
   SqliteClient,
   BackupMetrics,
-  BackupStatusService,
   BackupCatalogue,
+  RunJournal,
+  BackupStatusService,
+  BackupRecovery,
+  BackupRunner,
   BackupCreator,
   BackupVerifier,
   BackupPruner,
@@ -62,8 +68,8 @@ const PROVIDERS: Provider[] = [
     inject: [BACKUP_MODULE_OPTIONS, ProcessRunner, BackupFileSystem, PostgresClient, SqliteClient],
     useFactory: createBackupEngine,
   },
-  { provide: S3_BACKUP_STORE, inject: [backupConfig.KEY, BackupFileSystem], useFactory: createS3Store },
-  { provide: BACKUP_LOCK, inject: [backupConfig.KEY, BACKUP_MODULE_OPTIONS], useFactory: createBackupLock },
+  { provide: S3_BACKUP_STORE, inject: [backupConfig.KEY, BackupFileSystem, BACKUP_MODULE_OPTIONS], useFactory: createS3Store },
+  { provide: BACKUP_LOCK, inject: [backupConfig.KEY, BACKUP_MODULE_OPTIONS, BackupFileSystem], useFactory: createBackupLock },
 ];
 
 /**

@@ -22,6 +22,8 @@ export interface MetricsSectionSink {
 /** What the host application gives the backup module; everything else comes from its own BACKUP_* and AWS_* variables. */
 export interface BackupModuleOptions {
   database: BackupDatabase;
+  /** This replica's id in statuses, journals and lock messages (INSTANCE_ID); the host name without it. */
+  instanceId?: string;
   sqliteConnection?: ReopenableConnection;
   /** Redis for the cross-replica lock; without it PostgreSQL's advisory lock (or the in-process one) is used. */
   redis?: RedisOptions;

@@ -1,34 +1,45 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { ERROR_REPORTER, type ErrorReporter } from '../common/errors/error-reporter.js';
-import { backupConfig, type BackupConfig } from './backup.config.js';
 import { BackupError, errorMessage } from './backup.errors.js';
 import type { ProgressListener } from './backup.progress.js';
 import { BackupCatalogue, type BackupList } from './catalogue/backup-catalogue.service.js';
 import type { BackupManifest } from './catalogue/backup.manifest.js';
 import { parseBackupReference } from './catalogue/backup.naming.js';
-import { BackupStatusService } from './catalogue/backup-status.service.js';
+import { BackupStatusService, type BackupStatus } from './catalogue/backup-status.service.js';
 import { BackupCreator, type CreateBackupOptions, type CreateBackupResult } from './create/backup-creator.service.js';
 import { BACKUP_ENGINE, type BackupEngine } from './engines/backup.engine.js';
-import { BACKUP_LOCK, type BackupLock } from './lock/backup.lock.js';
-import { BackupRestorer, type RestoreResult } from './restore/backup-restorer.service.js';
+import { BACKUP_LOCK, holderFor, type BackupLock } from './lock/backup.lock.js';
+import { BackupRestorer, type RestoreOptions, type RestoreResult } from './restore/backup-restorer.service.js';
 import { BackupPruner, type PruneOptions, type PruneResult } from './retention/backup-pruner.service.js';
+import { BackupRunner } from './runs/backup-runner.service.js';
 import { BackupVerifier } from './verify/backup-verifier.service.js';
 
+export interface ScheduledSlot {
+  /** The cron time this run is for: the key that makes one replica run it. */
+  slot: Date;
+  /** The next slot: until then the run may wait for a backup that is still running. */
+  next: Date;
+  /** How long the claim on the slot is kept. */
+  claimMs: number;
+  verify: boolean;
+  prune: boolean;
+}
+
 /**
- * The backup operations as the endpoints, the CLI and the schedule call them. Every operation
- * runs alone in this process; create, restore and prune also take the cross-replica lock. Failures
- * are recorded in the status (and metrics) and thrown as BackupError; `runScheduled` never throws.
+ * The backup operations as the endpoints, the CLI and the schedule call them, each through the
+ * runner (alone in this process, under the run lock, in the run journal). Failures are recorded
+ * in the status (and metrics) and thrown as BackupError; `runScheduled` never throws.
  */
 @Injectable()
 export class BackupService implements OnApplicationShutdown {
   private readonly logger = new Logger(BackupService.name);
 
   constructor(
-    @Inject(backupConfig.KEY) private readonly config: BackupConfig,
     @Inject(BACKUP_ENGINE) private readonly engine: BackupEngine,
     @Inject(BACKUP_LOCK) private readonly lock: BackupLock,
     private readonly catalogue: BackupCatalogue,
     private readonly status: BackupStatusService,
+    private readonly runner: BackupRunner,
     private readonly creator: BackupCreator,
     private readonly verifier: BackupVerifier,
     private readonly pruner: BackupPruner,
@@ -54,84 +65,61 @@ export class BackupService implements OnApplicationShutdown {
     return this.catalogue.list();
   }
 
+  /** The status from the stored journal: the same on every replica that shares it. */
+  readStatus(): Promise<BackupStatus> {
+    return this.status.read();
+  }
+
   async createBackup(options: CreateBackupOptions = {}): Promise<CreateBackupResult> {
-    return this.exclusive('create', () => this.locked(0, () => this.creator.create(options)));
+    const trigger = options.trigger ?? 'manual';
+    return (await this.runner.run({ operation: 'create', trigger }, (run) =>
+      this.creator.create({ ...options, trigger, onNamed: (name) => run.setBackup(name) }),
+    ))!;
   }
 
   async verifyBackup(reference: string, onProgress?: ProgressListener): Promise<BackupManifest> {
     const stem = parseBackupReference(reference);
-    return this.exclusive('verify', () => this.verifier.verify(stem, onProgress));
+    return (await this.runner.run({ operation: 'verify' }, async (run) => {
+      await run.setBackup(stem);
+      return this.verifier.verify(stem, onProgress);
+    }))!;
   }
 
-  async restoreBackup(reference: string, onProgress?: ProgressListener): Promise<RestoreResult> {
+  async restoreBackup(reference: string, options: RestoreOptions = {}): Promise<RestoreResult> {
     const stem = parseBackupReference(reference);
-    return this.exclusive('restore', () => this.locked(0, () => this.restorer.restore(stem, onProgress)));
+    return (await this.runner.run({ operation: 'restore' }, async (run) => {
+      await run.setBackup(stem);
+      return this.restorer.restore(stem, options);
+    }))!;
   }
 
   async prune(options: PruneOptions = {}): Promise<PruneResult> {
-    return this.exclusive('prune', () => this.locked(0, () => this.pruner.prune(options)));
+    return (await this.runner.run({ operation: 'prune' }, () => this.pruner.prune(options)))!;
   }
 
   /**
-   * The cron body: backup, then verification and pruning as configured. Never throws (a
-   * failure is logged and counted); skips when another run holds the lock.
+   * The cron body for one slot: exactly one replica claims it, waits if a backup is still running,
+   * backs up, then verifies and prunes as configured. Never throws (a failure is logged, recorded
+   * and reported).
    */
-  async runScheduled(): Promise<void> {
+  async runScheduled(slot: ScheduledSlot): Promise<void> {
+    const key = slot.slot.toISOString();
     try {
-      await this.exclusive('create', () =>
-        this.locked(this.config.lockSettleMs, async () => {
-          const result = await this.creator.create({ trigger: 'scheduled' });
-          if (this.config.verifyAfterBackup) await this.verifier.verify(result.manifest.name);
-          if (this.config.pruneAfterBackup) await this.pruner.prune({});
-        }),
-      );
+      // A replica still busy with the previous run leaves the slot to one that is free.
+      if (this.status.running) return this.logger.warn(`Slot ${key} left to other instances: ${this.status.running} still runs here`);
+      if (!(await this.lock.claimSlot(key, holderFor(this.catalogue.instance, 'slot'), slot.claimMs))) return;
+      await this.runner.run({ operation: 'create', trigger: 'scheduled', slot: key, waitUntil: slot.next.getTime() }, async (run) => {
+        const result = await this.creator.create({ trigger: 'scheduled', slot: key, onNamed: (name) => run.setBackup(name) });
+        if (slot.verify) await this.verifier.verify(result.manifest.name);
+        if (slot.prune) await this.pruner.prune({});
+      });
     } catch (error) {
-      if (error instanceof BackupError && (error.code === 'locked' || error.code === 'in_progress')) {
-        this.logger.log(`Scheduled backup skipped: ${error.message}`);
-        return;
+      if (error instanceof BackupError && error.code === 'locked') {
+        await this.status.recordFailure({ stage: 'lock', reason: `The backup of slot ${key} did not run: ${error.message}` }, true);
       }
-      this.logger.error(`Scheduled backup failed: ${errorMessage(error)}`);
+      this.logger.error(`Scheduled backup of slot ${key} failed: ${errorMessage(error)}`);
       // Nobody is watching a 03:00 run: the failure is reported besides the log, status and metrics.
       this.errors?.report(error, { transaction: 'scheduled backup' });
-    }
-  }
-
-  /**
-   * Replicas share S3, not their status files: the newest verified backup there counts for the
-   * freshness of every replica, whichever one won the lock and made it.
-   */
-  async refreshStatusFromS3(): Promise<void> {
-    if (!this.catalogue.s3) return;
-    const { items } = await this.catalogue.list();
-    const verified = items.flatMap((item) => (item.manifest?.verification?.ok ? [item.manifest] : []));
-    const newest = verified.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
-    if (newest) await this.status.recordVerified(newest);
-  }
-
-  private async exclusive<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    const running = this.status.running;
-    if (running) throw new BackupError('in_progress', `A backup operation (${running}) is already running`);
-    this.status.setRunning(operation);
-    try {
-      return await run();
-    } finally {
-      this.status.setRunning(null);
-    }
-  }
-
-  private async locked<T>(holdMs: number, run: () => Promise<T>): Promise<T> {
-    let handle;
-    try {
-      handle = await this.lock.tryAcquire();
-    } catch (error) {
-      await this.status.recordFailure({ stage: 'lock', reason: `The backup lock is unavailable: ${errorMessage(error)}` }, true);
-      throw new BackupError('failed', 'The backup lock is unavailable', 'lock');
-    }
-    if (!handle) throw new BackupError('locked', 'A backup operation is already running on another instance');
-    try {
-      return await run();
-    } finally {
-      await handle.release(holdMs).catch((error: unknown) => this.logger.warn(`Could not release the backup lock: ${errorMessage(error)}`));
     }
   }
 }

@@ -1,4 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
+import { hostname } from 'node:os';
 import { boolVar, enumVar, intVar, stringVar } from './env.util.js';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -18,6 +19,8 @@ export const appConfig = registerAs('app', () => {
     // Behind a load balancer, how many proxy hops to trust for the client address (req.ip), which
     // the login rate limit is keyed by; 0 trusts none (direct connections).
     trustProxyHops: intVar('TRUST_PROXY_HOPS', 0, { min: 0, max: 10 }),
+    /** This replica's id in admin views (backup status and journal, lock messages). */
+    instanceId: stringVar('INSTANCE_ID', hostname()),
   };
 });
 

@@ -1,121 +1,121 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CronTime } from 'cron';
-import { join, resolve } from 'node:path';
 import { backupConfig, type BackupConfig } from '../backup.config.js';
-import type { BackupStage } from '../backup.errors.js';
 import { BackupMetrics } from '../backup.metrics.js';
 import { BACKUP_MODULE_OPTIONS, type BackupModuleOptions } from '../backup.options.js';
-import { BackupFileSystem } from '../storage/backup.filesystem.js';
-import { isManifest, type BackupManifest } from './backup.manifest.js';
-import { MANIFEST_EXTENSION, stemOfFile } from './backup.naming.js';
+import { BackupCatalogue } from './backup-catalogue.service.js';
+import type { BackupManifest } from './backup.manifest.js';
+import type { DatabaseIdentity } from './database-identity.js';
+import { adoptManifest, recordFailure, recordSuccess, type BackupFailure, type BackupSuccess, type RunRecord } from './run-journal.js';
+import { LEGACY_STATUS_FILE, RunJournal } from './run-journal.service.js';
+
+export { LEGACY_STATUS_FILE as STATUS_FILE };
 
 /** Margin added to the schedule period before a backup counts as stale (26 h for a daily schedule). */
 const STALE_MARGIN_MS = 2 * 3600 * 1000;
-/** Failures and the last run survive restarts here (not a backup name, so retention never touches it). */
-export const STATUS_FILE = '.mentorhub_backup_status.json';
-
-export interface BackupFailure {
-  at: string;
-  stage: BackupStage;
-  reason: string;
-  name?: string;
-}
-
-export interface BackupSuccess {
-  at: string;
-  name: string;
-  sizeBytes: number;
-  durationMs: number;
-}
+const RECENT_RUNS = 10;
 
 /**
- * The backup freshness the health module reads (synchronous, no I/O):
- * `BackupStatusService.getStatus(): BackupStatus`.
+ * The backups of this database as every replica sees them (S3 catalogue), or as this replica's
+ * folder does (`instance` names it). `getStatus()` is synchronous, no I/O: the health module reads it.
  */
 export interface BackupStatus {
   /** Scheduled backups are on (BACKUP_ENABLED). */
   enabled: boolean;
   schedule: string;
-  /** The operation running in this process, if any ("create", "verify", "restore", "prune"). */
+  catalogue: 's3' | 'local';
+  /** The replica whose backup folder a local catalogue describes. */
+  instance?: string;
+  database: DatabaseIdentity;
+  /** The operation running ("create", "verify", "restore", "prune"): in this process, else any replica's unfinished run. */
   running: string | null;
+  /** The unfinished run in the journal, with the replica running it. */
+  activeRun: RunRecord | null;
   lastSuccess: BackupSuccess | null;
   /** Time of the newest backup whose trial restore succeeded. */
   lastVerifiedAt: string | null;
   lastFailure: BackupFailure | null;
-  /** Whether the most recent backup run succeeded (null before the first run). */
+  /** Whether the most recent backup run succeeded (null before the first run); an interrupted run counts as failed. */
   lastRunOk: boolean | null;
   nextRunAt: string | null;
   /**
    * True when scheduled backups are enabled and the last verified success (the last success
    * when verification after backup is off) is older than `staleAfterMs`, or none exists that long
-   * after the first start with this backup folder.
+   * after this database's backups were first tracked.
    */
   stale: boolean;
   staleAfterMs: number;
   /** Age of that reference backup, null when there is none. */
   ageMs: number | null;
-}
-
-interface PersistedState {
-  lastSuccess: BackupSuccess | null;
-  lastVerifiedAt: string | null;
-  lastFailure: BackupFailure | null;
-  lastRunOk: boolean | null;
-  /** When this backup folder's status was first written: the start of a new deployment's first period. */
-  trackedSince: string | null;
+  /** The newest runs of any replica, newest first. */
+  recentRuns: RunRecord[];
 }
 
 /** Schedule period: the gap between the next two runs of the cron expression. */
 export function schedulePeriodMs(cron: string): number {
   const [first, second] = new CronTime(cron, 'UTC').sendAt(2).map((date) => date.toMillis());
-  return Math.max(second - first, 60_000);
+  return Math.max(second - first, 1000);
 }
 
+/** Records outcomes in the run journal and the metrics, and answers the status from the journal. */
 @Injectable()
 export class BackupStatusService implements OnModuleInit {
-  private readonly logger = new Logger(BackupStatusService.name);
-  private readonly statusPath: string;
-  private state: PersistedState = { lastSuccess: null, lastVerifiedAt: null, lastFailure: null, lastRunOk: null, trackedSince: null };
   private runningOperation: string | null = null;
   private readonly staleAfterMs: number;
 
   constructor(
     @Inject(backupConfig.KEY) private readonly config: BackupConfig,
-    private readonly files: BackupFileSystem,
-    private readonly metrics: BackupMetrics,
     @Inject(BACKUP_MODULE_OPTIONS) private readonly options: BackupModuleOptions,
+    private readonly metrics: BackupMetrics,
+    private readonly journal: RunJournal,
+    private readonly catalogue: BackupCatalogue,
   ) {
-    this.statusPath = join(resolve(config.dir), STATUS_FILE);
-    this.staleAfterMs = schedulePeriodMs(config.cron) + STALE_MARGIN_MS;
+    this.staleAfterMs = Math.max(schedulePeriodMs(config.cron), 60_000) + STALE_MARGIN_MS;
   }
 
   async onModuleInit(): Promise<void> {
-    await this.load();
+    await this.journal.load();
+    this.publish();
     this.options.metricsSections?.register('backup', () => this.getStatus());
     this.metrics.observeStale(() => this.getStatus().stale);
     this.metrics.enabled.set(this.config.enabled ? 1 : 0);
   }
 
+  /** The status as last read or written by this process. */
   getStatus(now = new Date()): BackupStatus {
-    const reference = this.config.verifyAfterBackup ? this.state.lastVerifiedAt : (this.state.lastSuccess?.at ?? null);
+    const state = this.journal.snapshot;
+    const reference = this.config.verifyAfterBackup ? state.lastVerifiedAt : (state.lastSuccess?.at ?? null);
     const ageMs = reference ? now.getTime() - new Date(reference).getTime() : null;
     // With no backup at all, a new deployment gets one period to make its first before it counts as
-    // stale; counted from the first start with this backup folder, so restarts do not extend it.
-    const trackedMs = now.getTime() - new Date(this.state.trackedSince ?? now).getTime();
-    const stale = this.config.enabled && (ageMs ?? trackedMs) > this.staleAfterMs;
+    // stale; counted from when this database's backups were first tracked, so restarts do not extend it.
+    const trackedMs = now.getTime() - new Date(state.trackedSince).getTime();
+    const activeRun = state.runs.find((run) => run.outcome === 'running') ?? null;
+    const shared = this.catalogue.s3 !== null;
     return {
       enabled: this.config.enabled,
       schedule: this.config.cron,
-      running: this.runningOperation,
-      lastSuccess: this.state.lastSuccess,
-      lastVerifiedAt: this.state.lastVerifiedAt,
-      lastFailure: this.state.lastFailure,
-      lastRunOk: this.state.lastRunOk,
+      catalogue: shared ? 's3' : 'local',
+      ...(shared ? {} : { instance: this.catalogue.instance }),
+      database: this.catalogue.identity,
+      running: this.runningOperation ?? activeRun?.operation ?? null,
+      activeRun,
+      lastSuccess: state.lastSuccess,
+      lastVerifiedAt: state.lastVerifiedAt,
+      lastFailure: state.lastFailure,
+      lastRunOk: state.lastRunOk,
       nextRunAt: this.config.enabled ? new CronTime(this.config.cron, 'UTC').sendAt().toUTC().toISO() : null,
-      stale,
+      stale: this.config.enabled && (ageMs ?? trackedMs) > this.staleAfterMs,
       staleAfterMs: this.staleAfterMs,
       ageMs,
+      recentRuns: state.runs.slice(0, RECENT_RUNS),
     };
+  }
+
+  /** The status from the journal as stored now: the same on every replica sharing it. */
+  async read(): Promise<BackupStatus> {
+    await this.journal.refresh();
+    this.publish();
+    return this.getStatus();
   }
 
   get running(): string | null {
@@ -128,98 +128,37 @@ export class BackupStatusService implements OnModuleInit {
   }
 
   async recordSuccess(manifest: BackupManifest): Promise<void> {
-    this.state.lastSuccess = {
-      at: manifest.createdAt,
-      name: manifest.name,
-      sizeBytes: manifest.sizeBytes,
-      durationMs: manifest.durationMs,
-    };
-    this.state.lastRunOk = true;
     this.metrics.runs.inc({ result: 'success' });
-    this.publishLastSuccess();
-    await this.save();
+    await this.journal.update((state) => recordSuccess(state, manifest));
+    this.publish();
   }
 
   async recordVerified(manifest: BackupManifest): Promise<void> {
-    if (!this.state.lastVerifiedAt || manifest.createdAt > this.state.lastVerifiedAt) {
-      this.state.lastVerifiedAt = manifest.createdAt;
-      this.metrics.lastVerified.set(new Date(manifest.createdAt).getTime() / 1000);
-    }
-    await this.save();
+    await this.journal.update((state) => adoptManifest(state, manifest));
+    this.publish();
   }
 
   /** A failed stage; `runFailed` marks the backup run itself as failed (retention then refuses to prune). */
-  async recordFailure(failure: Omit<BackupFailure, 'at'>, runFailed: boolean): Promise<void> {
-    this.state.lastFailure = { at: new Date().toISOString(), ...failure };
-    if (runFailed) {
-      this.state.lastRunOk = false;
-      this.metrics.runs.inc({ result: 'failure' });
-    }
-    this.metrics.recordFailure(failure.stage);
-    await this.save();
+  async recordFailure(failure: Omit<BackupFailure, 'at' | 'instance'>, runFailed: boolean): Promise<void> {
+    this.countFailure(failure.stage, runFailed);
+    const recorded = { at: new Date().toISOString(), instance: this.catalogue.instance, ...failure };
+    await this.journal.update((state) => recordFailure(state, recorded, runFailed));
+    this.publish();
   }
 
-  private async save(): Promise<void> {
-    try {
-      await this.files.ensureDir(resolve(this.config.dir));
-      await this.files.writeTextAtomic(this.statusPath, JSON.stringify(this.state, null, 2));
-    } catch (error) {
-      this.logger.warn(`Could not save the backup status: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  /** Counts a failure this process found or caused (interrupted runs are found by the replica that cleans up after them). */
+  countFailure(stage: BackupFailure['stage'], runFailed: boolean): void {
+    if (runFailed) this.metrics.runs.inc({ result: 'failure' });
+    this.metrics.recordFailure(stage);
   }
 
-  /** Restores the persisted state, then fills in what the manifests on disk prove. */
-  private async load(): Promise<void> {
-    try {
-      const text = await this.files.readText(this.statusPath);
-      if (text) this.state = { ...this.state, ...(JSON.parse(text) as Partial<PersistedState>) };
-    } catch (error) {
-      this.logger.warn(`Ignoring an unreadable backup status file: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const dir = resolve(this.config.dir);
-    for (const file of await this.files.list(dir)) {
-      if (!file.endsWith(MANIFEST_EXTENSION) || !stemOfFile(file)) continue;
-      const manifest = await this.readManifest(join(dir, file));
-      if (manifest) this.adopt(manifest);
-    }
-    this.publishLastSuccess();
-    if (this.state.lastVerifiedAt) this.metrics.lastVerified.set(new Date(this.state.lastVerifiedAt).getTime() / 1000);
-    if (!this.state.trackedSince) {
-      this.state.trackedSince = new Date().toISOString();
-      await this.save();
-    }
-  }
-
-  private async readManifest(path: string): Promise<BackupManifest | null> {
-    try {
-      const value: unknown = JSON.parse((await this.files.readText(path)) ?? 'null');
-      return isManifest(value) ? value : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** A manifest on disk proves a success (and a verification) at least that recent. */
-  private adopt(manifest: BackupManifest): void {
-    if (!this.state.lastSuccess || manifest.createdAt > this.state.lastSuccess.at) {
-      this.state.lastSuccess = {
-        at: manifest.createdAt,
-        name: manifest.name,
-        sizeBytes: manifest.sizeBytes,
-        durationMs: manifest.durationMs,
-      };
-    }
-    if (manifest.verification?.ok && (!this.state.lastVerifiedAt || manifest.createdAt > this.state.lastVerifiedAt)) {
-      this.state.lastVerifiedAt = manifest.createdAt;
-    }
-  }
-
-  /** The last success's time, size and duration as gauges (after a restart too, not only after the next run). */
-  private publishLastSuccess(): void {
-    const last = this.state.lastSuccess;
-    if (!last) return;
-    this.metrics.lastSuccess.set(new Date(last.at).getTime() / 1000);
-    this.metrics.lastSize.set(last.sizeBytes);
-    this.metrics.lastDuration.set(last.durationMs / 1000);
+  /** The last success's time, size and duration and the last verification as gauges, from the shared journal. */
+  publish(): void {
+    const { lastSuccess, lastVerifiedAt } = this.journal.snapshot;
+    if (lastVerifiedAt) this.metrics.lastVerified.set(new Date(lastVerifiedAt).getTime() / 1000);
+    if (!lastSuccess) return;
+    this.metrics.lastSuccess.set(new Date(lastSuccess.at).getTime() / 1000);
+    this.metrics.lastSize.set(lastSuccess.sizeBytes);
+    this.metrics.lastDuration.set(lastSuccess.durationMs / 1000);
   }
 }

@@ -1,7 +1,8 @@
 import type { BackupDatabase } from '../backup.options.js';
 import type { BackupFormat } from './backup.naming.js';
 
-export const MANIFEST_VERSION = 1;
+/** 2 added `databaseId` and `slot`. */
+export const MANIFEST_VERSION = 2;
 
 export type BackupTrigger = 'manual' | 'scheduled' | 'pre-restore';
 
@@ -37,6 +38,10 @@ export interface BackupManifest {
   durationMs: number;
   trigger: BackupTrigger;
   database: string;
+  /** Which database this is a backup of (see databaseIdentity); absent in manifests written before version 2. */
+  databaseId?: string;
+  /** The scheduled slot this backup was made for (its cron time), for scheduled backups. */
+  slot?: string;
   serverVersion: string;
   toolVersion: string;
   appVersion: string;

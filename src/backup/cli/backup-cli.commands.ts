@@ -5,16 +5,17 @@ import type { BackupProgress, ProgressListener } from '../backup.progress.js';
 import { BackupService } from '../backup.service.js';
 import type { BackupListItem } from '../catalogue/backup-catalogue.service.js';
 import { parseBackupReference } from '../catalogue/backup.naming.js';
-import { BackupStatusService } from '../catalogue/backup-status.service.js';
 
 export const USAGE = [
   'Usage: npm run backup -- <command>',
   '  create                      back up the database now (and upload it when S3 is configured)',
-  '  list                        local and S3 backups, newest first',
+  "  list                        this database's backups (in S3 when configured, else in BACKUP_DIR), newest first",
   '  verify <name>               checksum and trial restore into scratch space',
-  '  restore <name> [--yes]      restore over the current database (asks for confirmation without --yes)',
+  '  restore <name> [--yes] [--other-database]',
+  '                              restore over the current database (asks for confirmation without --yes;',
+  '                              a backup of another database needs --other-database)',
   '  prune [--days N] [--force]  delete backups past retention (below 7 days needs --force)',
-  '  status                      last success, last failure, next scheduled run',
+  '  status                      last success, last failure, recent runs, next scheduled run',
 ].join('\n');
 
 const COMMANDS = ['create', 'list', 'verify', 'restore', 'prune', 'status'] as const;
@@ -40,6 +41,7 @@ interface Invocation {
   days?: number;
   yes: boolean;
   force: boolean;
+  otherDatabase: boolean;
 }
 
 class UsageError extends Error {}
@@ -74,7 +76,12 @@ function parseInvocation(argv: string[]): Invocation {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' }, days: { type: 'string' } },
+      options: {
+        yes: { type: 'boolean', short: 'y' },
+        force: { type: 'boolean' },
+        days: { type: 'string' },
+        'other-database': { type: 'boolean' },
+      },
     });
   } catch (error) {
     throw new UsageError(errorMessage(error));
@@ -95,15 +102,15 @@ function parseInvocation(argv: string[]): Invocation {
     days: values.days === undefined ? undefined : Number(values.days),
     yes: values.yes === true,
     force: values.force === true,
+    otherDatabase: values['other-database'] === true,
   };
 }
 
 function describeItem(item: BackupListItem): string {
-  const where = [item.local ? 'local' : '', item.s3 ? 's3' : ''].filter(Boolean).join('+');
-  const verification = item.manifest?.verification;
+  const verification = item.manifest.verification;
   const verified = verification ? (verification.ok ? 'verified' : 'VERIFY FAILED') : 'unverified';
   const size = item.sizeBytes === null ? '?' : megabytes(item.sizeBytes);
-  return `${item.file ?? item.name}  ${item.createdAt}  ${size}  ${where}  ${verified}${item.manifest ? '' : '  (no manifest)'}`;
+  return `${item.file}  ${item.createdAt}  ${size}  ${item.s3Key ?? 'local'}  ${verified}`;
 }
 
 async function create(backups: BackupService, io: CliIo): Promise<number> {
@@ -118,8 +125,10 @@ async function create(backups: BackupService, io: CliIo): Promise<number> {
 
 async function list(backups: BackupService, io: CliIo): Promise<number> {
   const listing = await backups.list();
-  if (listing.s3.error) io.err(listing.s3.error);
-  if (listing.items.length === 0) io.out(`No backups in ${backups.directory}${listing.s3.enabled ? ' or S3' : ''}`);
+  if (listing.error) io.err(listing.error);
+  const where = listing.catalogue === 's3' ? 'S3' : `${backups.directory} on instance ${listing.instance ?? '?'}`;
+  io.out(`Backups of ${listing.database.engine} database "${listing.database.name}" (${listing.database.id}) in ${where}:`);
+  if (listing.items.length === 0) io.out('none');
   for (const item of listing.items) io.out(describeItem(item));
   return 0;
 }
@@ -145,7 +154,8 @@ async function restore(context: CliContext, io: CliIo, invocation: Invocation): 
       return 1;
     }
   }
-  const result = await backups.restoreBackup(reference, progressPrinter(io));
+  const result = await backups.restoreBackup(reference, { otherDatabase: invocation.otherDatabase, onProgress: progressPrinter(io) });
+  if (result.fromOtherDatabase) io.err(`Restored a backup of another ${result.fromOtherDatabase}, as --other-database asked`);
   io.out(`Restored ${result.restored} into "${database}" (safety backup of the previous content: ${result.safetyBackup})`);
   await context.afterRestore(io);
   return 0;
@@ -174,8 +184,10 @@ function run(context: CliContext, io: CliIo, invocation: Invocation): Promise<nu
     case 'prune':
       return prune(backups, io, invocation);
     case 'status':
-      io.out(JSON.stringify(context.app.get(BackupStatusService).getStatus(), null, 2));
-      return Promise.resolve(0);
+      return backups.readStatus().then((status) => {
+        io.out(JSON.stringify(status, null, 2));
+        return 0;
+      });
   }
 }
 

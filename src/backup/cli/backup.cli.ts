@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { CacheCoreModule } from '../../cache/cache.module.js';
 import { cacheConfig, type CacheConfig } from '../../cache/cache.config.js';
 import { CacheService } from '../../cache/cache.service.js';
+import { appConfig, type AppConfig } from '../../config/app.config.js';
 import { CONFIG_NAMESPACES, validateConfiguration } from '../../config/configuration.js';
 import { databaseConfig, type DatabaseConfig } from '../../database/database.config.js';
 import { MetricsCoreModule } from '../../metrics/metrics-core.module.js';
@@ -15,10 +16,11 @@ import type { BackupModuleOptions } from '../backup.options.js';
 import { runBackupCli, type CliContext, type CliIo } from './backup-cli.commands.js';
 
 /** The CLI's options: the host's database and Redis; no connection of its own to close for an SQLite restore. */
-function cliBackupOptions(database: DatabaseConfig, cache: CacheConfig): BackupModuleOptions {
+function cliBackupOptions(app: AppConfig, database: DatabaseConfig, cache: CacheConfig): BackupModuleOptions {
   const redis = cache.redis;
   return {
     database: database.connection,
+    instanceId: app.instanceId,
     redis: redis && {
       host: redis.host,
       port: redis.port,
@@ -37,7 +39,7 @@ function cliBackupOptions(database: DatabaseConfig, cache: CacheConfig): BackupM
     MetricsCoreModule,
     CacheCoreModule,
     BackupModule.forRootAsync({
-      inject: [databaseConfig.KEY, cacheConfig.KEY],
+      inject: [appConfig.KEY, databaseConfig.KEY, cacheConfig.KEY],
       useFactory: cliBackupOptions,
       endpoints: false,
       schedule: false,

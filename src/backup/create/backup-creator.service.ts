@@ -6,14 +6,18 @@ import { BackupError, errorMessage } from '../backup.errors.js';
 import type { ProgressListener } from '../backup.progress.js';
 import { BackupCatalogue } from '../catalogue/backup-catalogue.service.js';
 import { MANIFEST_VERSION, type BackupManifest, type BackupTrigger } from '../catalogue/backup.manifest.js';
-import { backupFileName } from '../catalogue/backup.naming.js';
+import { backupFileName, backupStem } from '../catalogue/backup.naming.js';
 import { BackupStatusService } from '../catalogue/backup-status.service.js';
-import { BACKUP_ENGINE, type BackupEngine } from '../engines/backup.engine.js';
-import { BackupFileSystem } from '../storage/backup.filesystem.js';
+import { BACKUP_ENGINE, type BackupEngine, type DatabaseDescription } from '../engines/backup.engine.js';
+import { BackupFileSystem, type FileDigest } from '../storage/backup.filesystem.js';
 
 export interface CreateBackupOptions {
   trigger?: BackupTrigger;
+  /** The scheduled slot it is made for. */
+  slot?: string;
   onProgress?: ProgressListener;
+  /** Called once the backup has its name (before its file is in place). */
+  onNamed?: (name: string) => Promise<void>;
 }
 
 export interface CreateBackupResult {
@@ -24,9 +28,9 @@ export interface CreateBackupResult {
 }
 
 /**
- * Writes one backup: the engine's dump to a temporary file, flushed and renamed into place, its
- * manifest, then the upload to S3 with retries. A failed dump leaves no file behind; a failed
- * upload keeps the local backup. Failures are recorded in the status.
+ * Writes one backup: the engine's dump to a temporary file, flushed, its manifest, the file
+ * renamed into place, then the upload to S3 with retries. A failed dump leaves no file behind; a
+ * failed upload keeps the local backup. Failures are recorded in the status.
  */
 @Injectable()
 export class BackupCreator {
@@ -42,58 +46,73 @@ export class BackupCreator {
   ) {}
 
   async create(options: CreateBackupOptions = {}): Promise<CreateBackupResult> {
-    const manifest = await this.dump(options);
-    try {
-      await this.catalogue.writeManifest(manifest);
-    } catch (error) {
-      // A backup without its manifest cannot be checked before a restore: it is not a backup.
-      await this.files.remove(this.catalogue.pathOf(manifest.file));
-      const failure = new BackupError('failed', `The manifest could not be written: ${errorMessage(error)}`, 'manifest');
-      await this.status.recordFailure({ stage: 'manifest', reason: failure.message }, true);
-      throw failure;
-    }
+    const manifest = await this.write(options);
     await this.status.recordSuccess(manifest);
     this.logger.log(`Backup ${manifest.file} created (${manifest.sizeBytes} bytes in ${manifest.durationMs} ms)`);
     return this.upload(manifest, options.onProgress);
   }
 
-  private async dump(options: CreateBackupOptions): Promise<BackupManifest> {
+  /**
+   * Dumps into a temporary file, then takes the first free name by creating its manifest (a later
+   * second if another backup, maybe of another database sharing the folder, has it), then moves
+   * the file into place. A failure removes whatever was written.
+   */
+  private async write(options: CreateBackupOptions): Promise<BackupManifest> {
     const started = new Date();
     await this.files.ensureDir(this.catalogue.dir);
-    const stem = await this.catalogue.freeStem(started);
-    const file = backupFileName(stem, this.engine.format);
-    const path = this.catalogue.pathOf(file);
-    const temp = this.files.tempPathFor(path);
+    const temp = this.catalogue.tempPathFor(backupFileName(backupStem(started), this.engine.format));
+    let manifest: BackupManifest | undefined;
     try {
       const digest = await this.engine.dump(temp, (bytes) => options.onProgress?.({ stage: 'dump', bytes }));
       const description = await this.engine.describe();
       if (digest.sizeBytes === 0) throw new BackupError('failed', 'The dump is empty', 'dump');
       await this.files.fsync(temp);
-      await this.files.rename(temp, path);
-      return {
-        manifestVersion: MANIFEST_VERSION,
-        name: stem,
-        file,
-        engine: this.engine.engine,
-        format: this.engine.format,
-        sizeBytes: digest.sizeBytes,
-        sha256: digest.sha256,
-        createdAt: started.toISOString(),
-        durationMs: Date.now() - started.getTime(),
-        trigger: options.trigger ?? 'manual',
-        database: description.database,
-        serverVersion: description.serverVersion,
-        toolVersion: description.toolVersion,
-        appVersion: this.appVersion,
-        latestMigration: description.latestMigration,
-      };
+      const durationMs = Date.now() - started.getTime();
+      manifest = await this.catalogue
+        .reserve(started, (stem) => this.manifestFor(stem, started, durationMs, digest, description, options))
+        .catch((error: unknown) => {
+          throw new BackupError('failed', `The manifest could not be written: ${errorMessage(error)}`, 'manifest');
+        });
+      await options.onNamed?.(manifest.name);
+      await this.files.rename(temp, this.catalogue.pathOf(manifest.file));
+      return manifest;
     } catch (error) {
       await this.files.remove(temp);
+      if (manifest) await this.catalogue.removeLocal(manifest.name);
       const failure = error instanceof BackupError ? error : new BackupError('failed', errorMessage(error), 'dump');
       this.logger.error(`Backup failed: ${failure.message}`);
       await this.status.recordFailure({ stage: failure.stage ?? 'dump', reason: failure.message }, true);
       throw failure;
     }
+  }
+
+  private manifestFor(
+    stem: string,
+    started: Date,
+    durationMs: number,
+    digest: FileDigest,
+    description: DatabaseDescription,
+    options: CreateBackupOptions,
+  ): BackupManifest {
+    return {
+      manifestVersion: MANIFEST_VERSION,
+      name: stem,
+      file: backupFileName(stem, this.engine.format),
+      engine: this.engine.engine,
+      format: this.engine.format,
+      sizeBytes: digest.sizeBytes,
+      sha256: digest.sha256,
+      createdAt: started.toISOString(),
+      durationMs,
+      trigger: options.trigger ?? 'manual',
+      ...(options.slot ? { slot: options.slot } : {}),
+      database: description.database,
+      databaseId: this.catalogue.identity.id,
+      serverVersion: description.serverVersion,
+      toolVersion: description.toolVersion,
+      appVersion: this.appVersion,
+      latestMigration: description.latestMigration,
+    };
   }
 
   /** Uploads with retries and exponential backoff; a failure keeps the local backup and is recorded. */

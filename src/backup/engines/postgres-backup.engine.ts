@@ -2,10 +2,11 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { BackupEngine, DatabaseDescription, RestoreSession, TrialRestoreResult } from './backup.engine.js';
-import { BackupError, type BackupStage } from '../backup.errors.js';
+import { BackupError, errorMessage, type BackupStage } from '../backup.errors.js';
 import type { BackupFileSystem, FileDigest } from '../storage/backup.filesystem.js';
 import type { BackupFormat } from '../catalogue/backup.naming.js';
 import { DigestStream } from './digest.stream.js';
+import { checkPgDumpVersion } from './pg-version.js';
 import { parsePgUrl, pgToolInvocation, type PgConnection } from './pg-connection.js';
 import type { PostgresClient } from './postgres.client.js';
 import type { ProcessRunner, RunResult } from './process.runner.js';
@@ -42,6 +43,14 @@ export class PostgresBackupEngine implements BackupEngine {
   }
 
   async dump(destination: string, onProgress: (bytes: number) => void): Promise<FileDigest> {
+    // A server that cannot be asked now is left to pg_dump, whose own error then says why.
+    const [serverVersion, toolVersion] = await Promise.all([
+      this.client.serverVersion(this.connection).catch(() => undefined),
+      this.runner.output('pg_dump', ['--version']).catch((error: unknown) => {
+        throw new BackupError('failed', `pg_dump could not run: ${errorMessage(error)}`, 'dump');
+      }),
+    ]);
+    if (serverVersion) checkPgDumpVersion(toolVersion, serverVersion);
     const { args, env } = pgToolInvocation(this.connection);
     const digest = new DigestStream(onProgress);
     const output = this.files.createWriteStream(destination);
@@ -53,7 +62,7 @@ export class PostgresBackupEngine implements BackupEngine {
     } catch (error) {
       digest.destroy();
       await written.catch(() => undefined);
-      throw new BackupError('failed', `pg_dump could not run: ${error instanceof Error ? error.message : String(error)}`, 'dump');
+      throw new BackupError('failed', `pg_dump could not run: ${errorMessage(error)}`, 'dump');
     }
     this.check('pg_dump', result, 'dump');
     if (!digest.head.subarray(0, CUSTOM_FORMAT_MAGIC.length).equals(CUSTOM_FORMAT_MAGIC)) {
@@ -70,7 +79,7 @@ export class PostgresBackupEngine implements BackupEngine {
       return { integrity: 'restore ok', rowCounts: await this.client.rowCounts(this.connection, scratch) };
     } finally {
       await this.client.dropDatabase(this.connection, scratch).catch((error: unknown) => {
-        this.logger.error(`Could not drop the scratch database ${scratch}: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`Could not drop the scratch database ${scratch}: ${errorMessage(error)}`);
       });
     }
   }

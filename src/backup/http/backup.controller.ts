@@ -6,7 +6,7 @@ import type { BackupManifest } from '../catalogue/backup.manifest.js';
 import { BackupService } from '../backup.service.js';
 import type { BackupList } from '../catalogue/backup-catalogue.service.js';
 import type { CreateBackupResult } from '../create/backup-creator.service.js';
-import { BackupStatusService, type BackupStatus } from '../catalogue/backup-status.service.js';
+import type { BackupStatus } from '../catalogue/backup-status.service.js';
 import { ParseBackupNamePipe } from './parse-backup-name.pipe.js';
 
 /** Admin backup endpoints. Restores stay on the CLI (`npm run backup -- restore <name>`). */
@@ -15,21 +15,22 @@ import { ParseBackupNamePipe } from './parse-backup-name.pipe.js';
 @UseFilters(BackupExceptionFilter)
 @Controller('admin/backups')
 export class BackupController {
-  constructor(
-    private readonly backups: BackupService,
-    private readonly status: BackupStatusService,
-  ) {}
+  constructor(private readonly backups: BackupService) {}
 
   @Get()
-  @ApiOkResponse({ description: 'Local and S3 backups, newest first, with their manifests' })
+  @ApiOkResponse({
+    description: "This database's backups, newest first, with their manifests (from S3 when configured, else this replica's folder)",
+  })
   list(): Promise<BackupList> {
     return this.backups.list();
   }
 
   @Get('status')
-  @ApiOkResponse({ description: 'Last success, last verified backup, last failure with its reason, next scheduled run, staleness' })
-  getStatus(): BackupStatus {
-    return this.status.getStatus();
+  @ApiOkResponse({
+    description: 'Last success, last verified backup, last failure with its reason, recent runs, next scheduled run, staleness',
+  })
+  getStatus(): Promise<BackupStatus> {
+    return this.backups.readStatus();
   }
 
   @Post()
@@ -43,6 +44,7 @@ export class BackupController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ description: 'The manifest with the trial-restore result' })
   @ApiBadRequestResponse({ description: 'Not a backup name' })
+  @ApiConflictResponse({ description: 'A backup operation is already running' })
   verify(@Param('name', ParseBackupNamePipe) name: string): Promise<BackupManifest> {
     return this.backups.verifyBackup(name);
   }

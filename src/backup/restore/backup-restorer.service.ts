@@ -3,13 +3,22 @@ import { BackupError, errorMessage } from '../backup.errors.js';
 import type { ProgressListener } from '../backup.progress.js';
 import { BackupCatalogue } from '../catalogue/backup-catalogue.service.js';
 import { BackupStatusService } from '../catalogue/backup-status.service.js';
+import { belongsTo, describeOrigin } from '../catalogue/database-identity.js';
 import { BackupCreator } from '../create/backup-creator.service.js';
 import { BACKUP_ENGINE, type BackupEngine } from '../engines/backup.engine.js';
+
+export interface RestoreOptions {
+  /** Restore a backup of another database (see databaseIdentity) over this one. */
+  otherDatabase?: boolean;
+  onProgress?: ProgressListener;
+}
 
 export interface RestoreResult {
   restored: string;
   safetyBackup: string;
   database: string;
+  /** Set when the backup came from another database: which one. */
+  fromOtherDatabase?: string;
 }
 
 /**
@@ -30,12 +39,22 @@ export class BackupRestorer {
     private readonly status: BackupStatusService,
   ) {}
 
-  async restore(stem: string, onProgress?: ProgressListener): Promise<RestoreResult> {
+  async restore(stem: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    const { onProgress } = options;
     try {
       const { manifest, path } = await this.catalogue.locate(stem, onProgress);
       if (manifest.engine !== this.engine.engine) {
         throw new BackupError('refused', `${stem} is a ${manifest.engine} backup; this database is ${this.engine.engine}`, 'restore');
       }
+      const foreign = belongsTo(manifest, this.catalogue.identity) ? undefined : describeOrigin(manifest);
+      if (foreign && !options.otherDatabase) {
+        throw new BackupError(
+          'refused',
+          `${stem} is a backup of another ${foreign}, not of "${this.catalogue.identity.name}" (${this.catalogue.identity.id}); restoring it here needs --other-database`,
+          'restore',
+        );
+      }
+      if (foreign) this.logger.warn(`Restoring ${stem}, a backup of another ${foreign}, over "${this.catalogue.identity.name}"`);
       await this.catalogue.checkChecksum(manifest, path, 'restore');
       const session = await this.engine.prepareRestore(path, manifest.format);
       let safety: string;
@@ -54,7 +73,12 @@ export class BackupRestorer {
       }
       await session.end();
       this.logger.log(`Restored ${manifest.file} (safety backup ${safety})`);
-      return { restored: manifest.name, safetyBackup: safety, database: manifest.database };
+      return {
+        restored: manifest.name,
+        safetyBackup: safety,
+        database: this.catalogue.identity.name,
+        ...(foreign ? { fromOtherDatabase: foreign } : {}),
+      };
     } catch (error) {
       const failure = error instanceof BackupError ? error : new BackupError('failed', errorMessage(error), 'restore');
       await this.status.recordFailure({ stage: 'restore', reason: failure.message, name: stem }, false);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { backupConfig, MIN_RETENTION_DAYS, type BackupConfig } from '../backup.config.js';
 import { BackupError, errorMessage } from '../backup.errors.js';
-import { BackupCatalogue, type BackupList } from '../catalogue/backup-catalogue.service.js';
+import { BackupCatalogue, type StoredBackup } from '../catalogue/backup-catalogue.service.js';
 import { timeOfStem } from '../catalogue/backup.naming.js';
 import { BackupStatusService } from '../catalogue/backup-status.service.js';
 import { planRetention } from './backup.retention.js';
@@ -20,8 +20,10 @@ export interface PruneResult {
 }
 
 /**
- * Deletes backups past retention, locally and in S3 (see planRetention for what is always kept),
- * and nothing at all while the newest backup run or the newest backup's verification failed.
+ * Deletes this database's backups past retention, in S3 and on this replica's disk (see
+ * planRetention for what is always kept), and nothing at all while the newest backup run or the
+ * newest backup's verification failed. Other databases' backups in a shared folder or bucket are
+ * never considered.
  */
 @Injectable()
 export class BackupPruner {
@@ -36,16 +38,20 @@ export class BackupPruner {
   async prune(options: PruneOptions = {}): Promise<PruneResult> {
     try {
       const retentionDays = options.retentionDays ?? this.config.retentionDays;
-      const listing = await this.catalogue.list();
-      this.refuseUnsafe(retentionDays, options.force === true, listing);
+      const { backups, error } = await this.catalogue.stored();
+      this.refuseUnsafe(retentionDays, options.force === true, backups);
       const plan = planRetention(
-        listing.items.map((item) => ({ stem: item.name, time: timeOfStem(item.name), verified: item.manifest?.verification?.ok === true })),
+        backups.map((backup) => ({
+          stem: backup.name,
+          time: timeOfStem(backup.name),
+          verified: backup.manifest.verification?.ok === true,
+        })),
         { now: new Date(), retentionDays, keepLast: this.config.keepLast },
       );
-      let s3Error = listing.s3.error;
-      for (const item of listing.items.filter((candidate) => plan.remove.includes(candidate.name))) {
-        s3Error = (await this.catalogue.delete(item)) ?? s3Error;
-        this.logger.log(`Pruned backup ${item.name}`);
+      let s3Error = error;
+      for (const backup of backups.filter((candidate) => plan.remove.includes(candidate.name))) {
+        s3Error = (await this.catalogue.delete(backup)) ?? s3Error;
+        this.logger.log(`Pruned backup ${backup.name}`);
       }
       if (s3Error) await this.status.recordFailure({ stage: 'prune', reason: s3Error }, false);
       return { retentionDays, kept: plan.keep, deleted: plan.remove, ...(s3Error ? { s3Error } : {}) };
@@ -56,15 +62,15 @@ export class BackupPruner {
     }
   }
 
-  private refuseUnsafe(retentionDays: number, force: boolean, listing: BackupList): void {
+  private refuseUnsafe(retentionDays: number, force: boolean, backups: StoredBackup[]): void {
     if (retentionDays < MIN_RETENTION_DAYS && !(force || this.config.retentionForce)) {
       throw new BackupError('refused', `Retention below ${MIN_RETENTION_DAYS} days (${retentionDays}) needs --force`, 'prune');
     }
     if (this.status.getStatus().lastRunOk === false) {
       throw new BackupError('refused', 'The newest backup run failed; nothing is pruned until a backup succeeds', 'prune');
     }
-    const newest = listing.items[0];
-    if (newest?.manifest?.verification?.ok === false) {
+    const newest = backups[0];
+    if (newest?.manifest.verification?.ok === false) {
       throw new BackupError('refused', `The newest backup ${newest.name} failed its verification; nothing is pruned`, 'prune');
     }
   }

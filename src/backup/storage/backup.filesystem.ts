@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -38,13 +38,31 @@ export class BackupFileSystem {
     }
   }
 
+  async modifiedAt(path: string): Promise<number | undefined> {
+    try {
+      return (await stat(path)).mtimeMs;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** Marks a file as modified now (a lock file's heartbeat). */
+  async touch(path: string): Promise<void> {
+    const now = new Date();
+    await utimes(path, now, now);
+  }
+
   async exists(path: string): Promise<boolean> {
     return (await this.size(path)) !== undefined;
   }
 
-  /** A unique temporary name beside `path`, hidden and not matching the backup naming, so it is never mistaken for a backup. */
-  tempPathFor(path: string): string {
-    return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
+  /**
+   * A unique temporary name beside `path`, hidden and not matching the backup naming, so it is
+   * never mistaken for a backup; `owner` (a database id) tells whose it is when it is left behind.
+   */
+  tempPathFor(path: string, owner?: string): string {
+    return join(dirname(path), `.${basename(path)}.${owner ? `${owner}.` : ''}${randomBytes(4).toString('hex')}.partial`);
   }
 
   createReadStream(path: string, options?: { start?: number; end?: number }): ReadStream {
@@ -67,6 +85,24 @@ export class BackupFileSystem {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  /** Creates a file with this content unless it exists (false then). */
+  async createExclusive(path: string, text: string): Promise<boolean> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
   }
 
   /** Writes through a temporary file, fsyncs and renames, so readers never see half a file. */

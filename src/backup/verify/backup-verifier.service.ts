@@ -4,6 +4,7 @@ import type { ProgressListener } from '../backup.progress.js';
 import { BackupCatalogue } from '../catalogue/backup-catalogue.service.js';
 import type { BackupManifest, BackupVerification } from '../catalogue/backup.manifest.js';
 import { BackupStatusService } from '../catalogue/backup-status.service.js';
+import { belongsTo, describeOrigin } from '../catalogue/database-identity.js';
 import { BACKUP_ENGINE, type BackupEngine } from '../engines/backup.engine.js';
 
 /**
@@ -26,10 +27,10 @@ export class BackupVerifier {
     try {
       const located = await this.catalogue.locate(stem, onProgress);
       manifest = located.manifest;
-      if (manifest.engine !== this.engine.engine) {
+      if (!belongsTo(manifest, this.catalogue.identity)) {
         throw new BackupError(
           'refused',
-          `${stem} is a ${manifest.engine} backup; this server verifies ${this.engine.engine} backups`,
+          `${stem} is a backup of another ${describeOrigin(manifest)}; verify it where that database runs`,
           'verify',
         );
       }
