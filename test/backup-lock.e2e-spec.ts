@@ -64,34 +64,36 @@ describe('one backup per slot across replicas', () => {
     await redis.destroy();
   });
 
-  it.each([
+  const lockCases = (): [string, Engine, () => Record<string, string>][] => [
     ['Redis', 'sqlite', () => ({ REDIS_URL: redis.url })],
     ['PostgreSQL advisory', 'postgres', () => ({})],
-  ])('%s lock: each slot runs once, the next slot and a manual backup right after run too', async (_label, engine, env) => {
-    const replicas = await twoReplicas(engine, env());
-    try {
-      expect(replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK).kind).toBe(engine === 'sqlite' ? 'redis' : 'postgres');
-      await Promise.all(replicas.backups.map((backups) => backups.runScheduled(slot('2026-01-01T03:00:00.000Z'))));
-      expect(await replicas.dumps()).toHaveLength(1);
-      // A replica whose timer fires late finds the slot taken.
-      await replicas.backups[1].runScheduled(slot('2026-01-01T03:00:00.000Z'));
-      await replicas.backups[0].runScheduled(slot('2026-01-01T03:00:00.000Z'));
-      expect(await replicas.dumps()).toHaveLength(1);
-      // The next slot, however soon, is a slot of its own.
-      await Promise.all(replicas.backups.map((backups) => backups.runScheduled(slot('2026-01-01T03:00:10.000Z'))));
-      expect(await replicas.dumps()).toHaveLength(2);
-      // Nothing holds the lock once a run is over.
-      await expect(replicas.backups[1].createBackup()).resolves.toMatchObject({ manifest: { trigger: 'manual' } });
-      expect(await replicas.dumps()).toHaveLength(3);
-    } finally {
-      await replicas.close();
-    }
-  });
+  ];
 
-  it.each([
-    ['Redis', 'sqlite', () => ({ REDIS_URL: redis.url })],
-    ['PostgreSQL advisory', 'postgres', () => ({})],
-  ])('%s lock: a refused backup says which operation holds the lock on which replica', async (_label, engine, env) => {
+  it.each(lockCases())(
+    '%s lock: each slot runs once, the next slot and a manual backup right after run too',
+    async (_label, engine, env) => {
+      const replicas = await twoReplicas(engine, env());
+      try {
+        expect(replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK).kind).toBe(engine === 'sqlite' ? 'redis' : 'postgres');
+        await Promise.all(replicas.backups.map((backups) => backups.runScheduled(slot('2026-01-01T03:00:00.000Z'))));
+        expect(await replicas.dumps()).toHaveLength(1);
+        // A replica whose timer fires late finds the slot taken.
+        await replicas.backups[1].runScheduled(slot('2026-01-01T03:00:00.000Z'));
+        await replicas.backups[0].runScheduled(slot('2026-01-01T03:00:00.000Z'));
+        expect(await replicas.dumps()).toHaveLength(1);
+        // The next slot, however soon, is a slot of its own.
+        await Promise.all(replicas.backups.map((backups) => backups.runScheduled(slot('2026-01-01T03:00:10.000Z'))));
+        expect(await replicas.dumps()).toHaveLength(2);
+        // Nothing holds the lock once a run is over.
+        await expect(replicas.backups[1].createBackup()).resolves.toMatchObject({ manifest: { trigger: 'manual' } });
+        expect(await replicas.dumps()).toHaveLength(3);
+      } finally {
+        await replicas.close();
+      }
+    },
+  );
+
+  it.each(lockCases())('%s lock: a refused backup says which operation holds the lock on which replica', async (_label, engine, env) => {
     const replicas = await twoReplicas(engine, env());
     const lock = replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK);
     const handle = await lock.tryAcquire(holderFor('replica-a', 'create (scheduled)'));
