@@ -6,53 +6,55 @@ import type { BackupList } from '../src/backup/catalogue/backup-catalogue.servic
 import type { BackupStatus } from '../src/backup/catalogue/backup-status.service.js';
 import { tempDir } from './support/backup-helpers.js';
 import { eventually } from './support/eventually.js';
-import { RedisServerProcess } from './support/redis-server.js';
 import { startS3Server } from './support/s3-server.js';
-import { spawnApi, type SpawnedApi } from './support/spawn-api.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { ApiCluster } from './support/api-cluster.js';
+import type { TestDatabase } from './support/test-database.js';
 
-const ADMIN = { email: 'admin@replicas.test', password: 'admin-password-of-the-replica-test' };
 const SLOT_MS = 10_000;
 
-interface Replica {
-  id: string;
-  dir: string;
-  api: SpawnedApi;
-  base: string;
-}
-
 /**
- * Three built API processes on one PostgreSQL database, one private Redis and one S3 bucket, each
- * with a backup folder of its own (as pods without a shared volume): the operator's setup.
+ * Three built API processes (ApiCluster: one PostgreSQL database, one private Redis) with one S3
+ * bucket, each with a backup folder of its own (as pods without a shared volume): the operator's setup.
  */
-class Cluster {
-  replicas: Replica[] = [];
+class BackupCluster {
   private token = '';
-  private readonly dirs: { path: string; remove(): Promise<void> }[] = [];
 
-  constructor(
-    private readonly env: Record<string, string>,
-    private readonly cwd: string,
+  private constructor(
+    readonly cluster: ApiCluster,
+    readonly dirs: string[],
+    private readonly cleanUp: () => Promise<void>,
   ) {}
 
-  async start(count: number): Promise<void> {
-    for (let index = 0; index < count; index++) this.dirs.push(await tempDir(`mentorhub-replica-${index}-`));
-    this.replicas = await Promise.all(this.dirs.map((dir, index) => this.spawn(`replica-${index + 1}`, dir.path)));
-    const login = await fetch(`${this.replicas[0].base}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ADMIN),
-    });
-    this.token = ((await login.json()) as { access_token: string }).access_token;
-  }
-
-  async restart(index: number): Promise<void> {
-    const { id, dir } = this.replicas[index];
-    this.replicas[index] = await this.spawn(id, dir);
+  static async start(env: Record<string, string>): Promise<BackupCluster> {
+    const s3 = await startS3Server();
+    const dirs = await Promise.all([0, 1, 2].map((index) => tempDir(`mentorhub-replica-${index}-backups-`)));
+    const cleanUp = async () => {
+      await s3.stop();
+      for (const dir of dirs) await dir.remove();
+    };
+    try {
+      const cluster = await ApiCluster.start({ env: { ...s3.env, ...env }, envFor: (index) => ({ BACKUP_DIR: dirs[index].path }) });
+      const backups = new BackupCluster(
+        cluster,
+        dirs.map((dir) => dir.path),
+        async () => {
+          await cluster.stop();
+          await cleanUp();
+        },
+      );
+      backups.token = await cluster.adminToken();
+      return backups;
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
   }
 
   call(index: number, path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.replicas[index].base}/admin/backups${path}`, { ...init, headers: { authorization: `Bearer ${this.token}` } });
+    return fetch(`${this.cluster.replicas[index].base}/admin/backups${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${this.token}` },
+    });
   }
 
   async json<T>(index: number, path: string): Promise<T> {
@@ -61,42 +63,9 @@ class Cluster {
     return (await response.json()) as T;
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.replicas.map((replica) => replica.api.stop('SIGKILL')));
-    for (const dir of this.dirs) await dir.remove();
+  stop(): Promise<void> {
+    return this.cleanUp();
   }
-
-  private async spawn(id: string, dir: string): Promise<Replica> {
-    const api = spawnApi({ ...this.env, INSTANCE_ID: id, BACKUP_DIR: dir }, this.cwd, 90_000);
-    return { id, dir, api, base: `http://127.0.0.1:${await api.listening}/api/v1` };
-  }
-}
-
-async function sharedServices() {
-  const database = await createTestDatabase('postgres');
-  const redis = await RedisServerProcess.create();
-  await redis.start();
-  const s3 = await startS3Server();
-  const cwd = await tempDir('mentorhub-replicas-cwd-');
-  const env = (extra: Record<string, string>) => ({
-    PORT: '0',
-    NODE_ENV: 'test',
-    LOG_TO_FILE: 'false',
-    JWT_SECRET: 'jwt-secret-of-the-replica-test-4b8e1f',
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    ...s3.env,
-    ...extra,
-  });
-  const close = async () => {
-    await s3.stop();
-    await redis.destroy();
-    await database.drop();
-    await cwd.remove();
-  };
-  return { database, redis, s3, cwd, env, close };
 }
 
 /** Status fields that depend on the moment of the request, not on the catalogue. */
@@ -107,22 +76,20 @@ function withoutClock(status: BackupStatus): Omit<BackupStatus, 'ageMs'> {
 
 describe('backups across 3 replicas (built API, one PostgreSQL, private Redis, one S3 bucket)', () => {
   describe(`on a schedule of one slot every ${SLOT_MS / 1000} s`, () => {
-    let services: Awaited<ReturnType<typeof sharedServices>>;
-    let cluster: Cluster;
+    let cluster: BackupCluster;
     let startedAt: number;
 
     beforeAll(async () => {
-      services = await sharedServices();
-      cluster = new Cluster(
-        services.env({ BACKUP_CRON: '*/10 * * * * *', BACKUP_VERIFY_AFTER_BACKUP: 'false', BACKUP_PRUNE_AFTER_BACKUP: 'false' }),
-        services.cwd.path,
-      );
-      await cluster.start(3);
+      cluster = await BackupCluster.start({
+        BACKUP_ENABLED: 'true',
+        BACKUP_CRON: '*/10 * * * * *',
+        BACKUP_VERIFY_AFTER_BACKUP: 'false',
+        BACKUP_PRUNE_AFTER_BACKUP: 'false',
+      });
       startedAt = Date.now();
     }, 120_000);
     afterAll(async () => {
       await cluster?.stop();
-      await services?.close();
     }, 60_000);
 
     /** Waits until a scheduled run has just finished (a quiet moment before the next slot), and returns the status then. */
@@ -153,7 +120,7 @@ describe('backups across 3 replicas (built API, one PostgreSQL, private Redis, o
       expect(slots).toEqual(expect.arrayContaining(expected));
       const { recentRuns } = await cluster.json<BackupStatus>(1, '/status');
       const ranBy = recentRuns.filter((run) => run.trigger === 'scheduled').map((run) => run.instance);
-      expect(ranBy.every((instance) => ['replica-1', 'replica-2', 'replica-3'].includes(instance))).toBe(true);
+      expect(ranBy.every((instance) => ['replica-0', 'replica-1', 'replica-2'].includes(instance))).toBe(true);
     }, 150_000);
 
     it('takes a manual backup right after a scheduled one', async () => {
@@ -177,42 +144,38 @@ describe('backups across 3 replicas (built API, one PostgreSQL, private Redis, o
   });
 
   describe('a replica killed in the middle of a backup', () => {
-    let services: Awaited<ReturnType<typeof sharedServices>>;
-    let cluster: Cluster;
+    let cluster: BackupCluster;
 
     beforeAll(async () => {
-      services = await sharedServices();
-      await fill(services.database);
-      cluster = new Cluster(services.env({ BACKUP_ENABLED: 'false', DEMO_DATA: 'false' }), services.cwd.path);
-      await cluster.start(3);
+      cluster = await BackupCluster.start({});
+      await fill(cluster.cluster.database);
     }, 180_000);
     afterAll(async () => {
       await cluster?.stop();
-      await services?.close();
     }, 60_000);
 
     it('leaves no partial file once it starts again, and every replica shows the run as interrupted', async () => {
-      const partials = async () => (await readdir(cluster.replicas[0].dir)).filter((file) => file.endsWith('.partial'));
+      const partials = async () => (await readdir(cluster.dirs[0])).filter((file) => file.endsWith('.partial'));
       const backup = cluster.call(0, '', { method: 'POST' }).catch(() => null);
       // Killed once the dump is streaming into its temporary file.
       await eventually(async () => {
         const [partial] = await partials();
         expect(partial).toBeDefined();
-        expect((await stat(join(cluster.replicas[0].dir, partial))).size).toBeGreaterThan(0);
+        expect((await stat(join(cluster.dirs[0], partial))).size).toBeGreaterThan(0);
       }, 30_000);
-      await cluster.replicas[0].api.stop('SIGKILL');
+      await cluster.cluster.kill(0);
       await backup;
       expect(await partials()).toHaveLength(1);
-      expect((await cluster.json<BackupStatus>(1, '/status')).activeRun).toMatchObject({ operation: 'create', instance: 'replica-1' });
+      expect((await cluster.json<BackupStatus>(1, '/status')).activeRun).toMatchObject({ operation: 'create', instance: 'replica-0' });
 
-      await cluster.restart(0);
+      await cluster.cluster.add(0);
       expect(await partials()).toEqual([]);
       for (const index of [0, 1, 2]) {
         const status = await cluster.json<BackupStatus>(index, '/status');
-        expect(status).toMatchObject({ lastRunOk: false, activeRun: null, lastFailure: { stage: 'interrupted', instance: 'replica-1' } });
-        expect(status.recentRuns[0]).toMatchObject({ operation: 'create', instance: 'replica-1', outcome: 'interrupted' });
+        expect(status).toMatchObject({ lastRunOk: false, activeRun: null, lastFailure: { stage: 'interrupted', instance: 'replica-0' } });
+        expect(status.recentRuns[0]).toMatchObject({ operation: 'create', instance: 'replica-0', outcome: 'interrupted' });
       }
-      const metrics = await (await fetch(cluster.replicas[0].base.replace('/api/v1', '/metrics'))).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${cluster.cluster.replicas[0].port}/metrics`)).text();
       expect(metrics).toMatch(/^mentorhub_backup_failures_total\{stage="interrupted"\} 1$/m);
       // The lock is free again: the next backup runs.
       expect((await cluster.call(1, '', { method: 'POST' })).status).toBe(201);
