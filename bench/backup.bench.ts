@@ -22,10 +22,10 @@ const MIN_BYTES = 500 * 1024 * 1024;
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, 'backup-cli-child.js');
 
-/** The node flags of the `npm run backup` script (e.g. the young-generation size), so the bench runs the CLI as operators do. */
+/** The node flags of the `npm run backup:prod` script (e.g. the young-generation size), so the bench runs the CLI as operators do. */
 function cliNodeFlags(): string[] {
   const manifest = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const command = manifest.scripts.backup.split('&&').pop()!.trim().split(/\s+/);
+  const command = manifest.scripts['backup:prod'].trim().split(/\s+/);
   return command
     .slice(
       1,

@@ -1,8 +1,12 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createBackupCliContext } from '../src/backup/cli/backup.cli.js';
 import { runBackupCli, type CliIo } from '../src/backup/cli/backup-cli.commands.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
 import { RedisServerProcess } from './support/redis-server.js';
+import { BUILT_MAIN } from './support/spawn-api.js';
 import { createTestApp, withEnv } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -158,6 +162,16 @@ describe('backup CLI (npm run backup)', () => {
     const forced = captureIo();
     expect(await cli(['prune', '--days', '3', '--force'], forced)).toBe(0);
     expect(forced.stdout.join('\n')).toMatch(/^Pruned 0 backup\(s\) older than 3 days; kept \d+/);
+  });
+
+  it('runs the built CLI through npm run backup without building again when dist/ is current', async () => {
+    const launcher = join(import.meta.dirname, '..', 'src', 'backup', 'cli', 'backup-launcher.ts');
+    const built = statSync(BUILT_MAIN).mtimeMs;
+    const result = spawnSync(process.execPath, [launcher, 'list'], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    expect(result.stderr).not.toContain('Building dist/');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Backups of sqlite database "mentorhub\.sqlite" \(sqlite-[0-9a-f]{16}\) in .* on instance /);
+    expect(statSync(BUILT_MAIN).mtimeMs).toBe(built);
   });
 
   it('prints usage and exits 2 on a bad command line', async () => {
