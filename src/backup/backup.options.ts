@@ -25,7 +25,7 @@ export interface BackupModuleOptions {
   /** This replica's id in statuses, journals and lock messages (INSTANCE_ID); the host name without it. */
   instanceId?: string;
   sqliteConnection?: ReopenableConnection;
-  /** Redis for the cross-replica lock; without it PostgreSQL's advisory lock (or the in-process one) is used. */
+  /** Redis for the cross-replica lock; without it the PostgreSQL advisory lock (or a lock file) is used. */
   redis?: RedisOptions;
   /** Key prefixes the host deletes in bulk (a cache namespace): the lock key must stay outside them. */
   reservedRedisPrefixes?: string[];
