@@ -50,3 +50,23 @@ describe('backupConfig', () => {
     expect(() => load({ AWS_S3_BUCKET: 'b', AWS_SECRET_ACCESS_KEY: 'very-secret' })).not.toThrow(/very-secret/);
   });
 });
+
+describe('backupConfig: encryption at rest in S3', () => {
+  const bucket = { AWS_S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' };
+
+  it('asks for SSE-S3 or SSE-KMS with its key', () => {
+    expect(load({ ...bucket, AWS_S3_SSE: 'AES256' }).s3).toMatchObject({ sse: 'AES256', kmsKeyId: undefined });
+    expect(load({ ...bucket, AWS_S3_SSE: 'aws:kms', AWS_S3_KMS_KEY_ID: 'alias/backups' }).s3).toMatchObject({
+      sse: 'aws:kms',
+      kmsKeyId: 'alias/backups',
+    });
+    expect(load(bucket).s3).toMatchObject({ sse: undefined });
+  });
+
+  it('refuses another mode, and a KMS key without aws:kms, naming the variable', () => {
+    expect(() => load({ ...bucket, AWS_S3_SSE: 'aes256' })).toThrow(/^AWS_S3_SSE must be AES256 or aws:kms, got "aes256"$/);
+    expect(() => load({ ...bucket, AWS_S3_SSE: 'AES256', AWS_S3_KMS_KEY_ID: 'alias/backups' })).toThrow(
+      /^AWS_S3_KMS_KEY_ID needs AWS_S3_SSE=aws:kms$/,
+    );
+  });
+});

@@ -107,7 +107,9 @@ export class BackupService implements OnApplicationShutdown {
     try {
       // A replica still busy with the previous run leaves the slot to one that is free.
       if (this.status.running) return this.logger.warn(`Slot ${key} left to other instances: ${this.status.running} still runs here`);
-      if (!(await this.lock.claimSlot(key, holderFor(this.catalogue.instance, 'slot'), slot.claimMs))) return;
+      if (!(await this.lock.claimSlot(key, holderFor(this.catalogue.instance, 'slot'), slot.claimMs))) {
+        return this.logger.debug(`Slot ${key} was claimed by another instance`);
+      }
       await this.runner.run({ operation: 'create', trigger: 'scheduled', slot: key, waitUntil: slot.next.getTime() }, async (run) => {
         const result = await this.creator.create({ trigger: 'scheduled', slot: key, onNamed: (name) => run.setBackup(name) });
         if (slot.verify) await this.verifier.verify(result.manifest.name);

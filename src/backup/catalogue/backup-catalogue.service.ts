@@ -91,8 +91,13 @@ export class BackupCatalogue {
     const local = await this.scanLocal();
     let remote = new Map<string, Found>();
     let error: string | undefined;
-    if (this.s3)
-      remote = await this.scanS3(this.s3).catch((cause: unknown) => ((error = `S3 listing failed: ${errorMessage(cause)}`), remote));
+    if (this.s3) {
+      try {
+        remote = await this.scanS3(this.s3);
+      } catch (cause) {
+        error = `S3 listing failed: ${errorMessage(cause)}`;
+      }
+    }
     const names = [...new Set([...local.keys(), ...remote.keys()])].sort().reverse();
     const backups = names.map((name) => {
       const found = (remote.get(name) ?? local.get(name))!;
