@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
 import { waitFor } from './support/redis-server.js';
 
@@ -55,7 +54,10 @@ describe('BackupModule in a bare Nest app', () => {
 
       child.kill('SIGTERM');
       // Closing the app must be enough for the process to end: nothing keeps the event loop alive.
-      expect(await Promise.race([exited, delay(10_000).then(() => 'still running 10 s after SIGTERM')])).toBe(0);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running 10 s after SIGTERM'), 10_000)));
+      expect(await Promise.race([exited, deadline])).toBe(0);
+      clearTimeout(timer);
       expect(output).toContain('closed');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

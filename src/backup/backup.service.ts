@@ -119,7 +119,7 @@ export class BackupService implements OnApplicationShutdown {
       if (error instanceof BackupError && error.code === 'locked') {
         await this.status.recordFailure({ stage: 'lock', reason: `The backup of slot ${key} did not run: ${error.message}` }, true);
       }
-      this.logger.error(`Scheduled backup of slot ${key} failed: ${errorMessage(error)}`);
+      this.logger.error(`Scheduled backup failed: ${errorMessage(error)} (slot ${key})`);
       // Nobody is watching a 03:00 run: the failure is reported besides the log, status and metrics.
       this.errors?.report(error, { transaction: 'scheduled backup' });
     }
