@@ -4,7 +4,7 @@ import { backupConfig } from '../backup/backup.config.js';
 import { cacheConfig } from '../cache/cache.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { healthConfig } from '../health/health.config.js';
-import { metricsConfig } from '../metrics/metrics.config.js';
+import { metricsConfig } from '../metrics/config/metrics.config.js';
 import { sentryConfig } from '../sentry/sentry.config.js';
 import { appConfig } from './app.config.js';
 

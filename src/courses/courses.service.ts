@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { MeasureTime } from '../metrics/measure-time.decorator.js';
+import { MeasureTime } from '../metrics/operations/measure-time.decorator.js';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';

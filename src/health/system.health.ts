@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { getHeapStatistics } from 'node:v8';
-import { RequestStatsStore } from '../metrics/request-stats.store.js';
-import { SystemMetricsService } from '../metrics/system-metrics.service.js';
+import { RequestStatsStore } from '../metrics/http/request-stats.store.js';
+import { SystemMetricsService } from '../metrics/system/system-metrics.service.js';
 import { healthConfig, type HealthConfig } from './health.config.js';
 import { round1 } from '../common/rounding.js';
 

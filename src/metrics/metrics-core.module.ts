@@ -1,13 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
-import { isExcludedRoute, metricsConfig, type MetricsConfig } from './metrics.config.js';
+import { isExcludedRoute, metricsConfig, type MetricsConfig } from './config/metrics.config.js';
 import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
-import { OperationStatsService } from './operation-stats.service.js';
-import { RequestStatsStore } from './request-stats.store.js';
-import { SYSTEM_PROBE, SystemMetricsService } from './system-metrics.service.js';
-import { SystemProbe } from './system.probe.js';
-import { SystemPrometheusMetrics } from './system.metrics.js';
+import { OperationStatsService } from './operations/operation-stats.service.js';
+import { RequestStatsStore } from './http/request-stats.store.js';
+import { SYSTEM_PROBE, SystemMetricsService } from './system/system-metrics.service.js';
+import { SystemProbe } from './system/system.probe.js';
+import { SystemPrometheusMetrics } from './system/system.metrics.js';
 
 /**
  * What any process of the app records into, HTTP server or not (the backup CLI uses it alone):

@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { HttpMetricsRecorder } from './http-metrics.recorder.js';
+import { HttpMetricsRecorder } from './http/http-metrics.recorder.js';
 import { MetricsCoreModule } from './metrics-core.module.js';
-import { MetricsTokenGuard } from './metrics-token.guard.js';
+import { MetricsTokenGuard } from './prometheus/metrics-token.guard.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
-import { PrometheusController } from './prometheus.controller.js';
-import { RouteTemplateResolver } from './route-template.resolver.js';
+import { PrometheusController } from './prometheus/prometheus.controller.js';
+import { RouteTemplateResolver } from './http/route-template.resolver.js';
 
 /**
  * The HTTP side of metrics: request recording, the admin metrics API and the Prometheus

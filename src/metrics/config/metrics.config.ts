@@ -1,6 +1,6 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { NODE_ENVS } from '../config/app.config.js';
-import { boolVar, ConfigError, enumVar, intVar, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../config/env.util.js';
+import { NODE_ENVS } from '../../config/app.config.js';
+import { boolVar, ConfigError, enumVar, intVar, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../../config/env.util.js';
 
 /** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
 export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { DurationStats, type DurationSummary } from './duration.stats.js';
-import { ANY_METHOD, OVERFLOW_ENDPOINT, RECENT_WINDOW_SECONDS, UNMATCHED_ENDPOINT } from './metrics.constants.js';
-import { round2 } from '../common/rounding.js';
+import { DurationStats, type DurationSummary } from '../stats/duration.stats.js';
+import { ANY_METHOD, OVERFLOW_ENDPOINT, RECENT_WINDOW_SECONDS, UNMATCHED_ENDPOINT } from '../metrics.constants.js';
+import { round2 } from '../../common/rounding.js';
 
 export interface EndpointStatsSnapshot extends DurationSummary {
   method: string;

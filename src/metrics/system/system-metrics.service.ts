@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { monitorEventLoopDelay, performance, type ELDHistogram } from 'node:perf_hooks';
 import { dirname } from 'node:path';
-import { databaseConfig, type DatabaseConfig } from '../database/database.config.js';
-import { metricsConfig, type MetricsConfig } from './metrics.config.js';
+import { databaseConfig, type DatabaseConfig } from '../../database/database.config.js';
+import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
 import { SystemProbe, type CpuTimes } from './system.probe.js';
-import { round1, round2 } from '../common/rounding.js';
+import { round1, round2 } from '../../common/rounding.js';
 
 /**
  * What the background sampler last saw; `snapshot()` never waits for the OS. The HealthModule's

@@ -1,7 +1,7 @@
 import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { metricsConfig, type MetricsConfig } from './metrics.config.js';
+import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 

@@ -8,7 +8,7 @@ import {
   uninstallOperationRecorder,
   type OperationRecorder,
 } from './measure-time.decorator.js';
-import { MEASURE_TIME_METADATA } from './metrics.constants.js';
+import { MEASURE_TIME_METADATA } from '../metrics.constants.js';
 
 interface Recorded {
   name: string;

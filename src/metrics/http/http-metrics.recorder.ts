@@ -4,8 +4,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import { HttpDurationHistogram } from './http-duration.histogram.js';
-import { metricsConfig, type MetricsConfig } from './metrics.config.js';
-import { CLIENT_CLOSED_REQUEST, PROMETHEUS_REGISTRY } from './metrics.constants.js';
+import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
+import { CLIENT_CLOSED_REQUEST, PROMETHEUS_REGISTRY } from '../metrics.constants.js';
 import { RequestStatsStore } from './request-stats.store.js';
 import { RouteTemplateResolver } from './route-template.resolver.js';
 

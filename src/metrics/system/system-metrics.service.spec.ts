@@ -1,5 +1,5 @@
-import { databaseConfig } from '../database/database.config.js';
-import { metricsConfig } from './metrics.config.js';
+import { databaseConfig } from '../../database/database.config.js';
+import { metricsConfig } from '../config/metrics.config.js';
 import { diskPathFor, SystemMetricsService } from './system-metrics.service.js';
 import type { CpuTimes, DiskReading, MemoryReading, SystemProbe } from './system.probe.js';
 

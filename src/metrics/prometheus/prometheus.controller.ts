@@ -2,8 +2,8 @@ import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
-import { PROMETHEUS_PATH } from './metrics.constants.js';
-import { MetricsService } from './metrics.service.js';
+import { PROMETHEUS_PATH } from '../metrics.constants.js';
+import { MetricsService } from '../metrics.service.js';
 
 /** The scrape endpoint, at /metrics (outside the /api/v1 prefix). */
 @ApiTags('metrics')

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
-import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
+import { PROMETHEUS_REGISTRY } from '../metrics.constants.js';
 import { SystemMetricsService, type SystemMetricsSnapshot } from './system-metrics.service.js';
 
 const MB = 1024 * 1024;

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Histogram, type Registry } from 'prom-client';
-import { DurationStats, type DurationSummary } from './duration.stats.js';
+import { DurationStats, type DurationSummary } from '../stats/duration.stats.js';
 import { installOperationRecorder, uninstallOperationRecorder, type OperationRecorder } from './measure-time.decorator.js';
-import { metricsConfig, type MetricsConfig } from './metrics.config.js';
-import { OPERATION_DURATION_METRIC, OVERFLOW_ENDPOINT, PROMETHEUS_REGISTRY } from './metrics.constants.js';
+import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
+import { OPERATION_DURATION_METRIC, OVERFLOW_ENDPOINT, PROMETHEUS_REGISTRY } from '../metrics.constants.js';
 
 export interface OperationStatsSnapshot extends DurationSummary {
   name: string;

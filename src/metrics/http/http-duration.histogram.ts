@@ -1,5 +1,5 @@
 import type { Metric, Registry } from 'prom-client';
-import { HTTP_DURATION_METRIC } from './metrics.constants.js';
+import { HTTP_DURATION_METRIC } from '../metrics.constants.js';
 
 /** Buckets the OpenTelemetry HTTP semantic conventions recommend for this histogram, in seconds. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

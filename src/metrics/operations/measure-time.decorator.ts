@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { MEASURE_TIME_METADATA } from './metrics.constants.js';
+import { MEASURE_TIME_METADATA } from '../metrics.constants.js';
 
 export interface MeasureTimeOptions {
   /** Name the duration is recorded under; @MeasureTime() defaults to `Class.method`. */

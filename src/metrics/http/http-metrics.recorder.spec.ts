@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type Server, type ServerResponse 
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { HttpMetricsRecorder } from './http-metrics.recorder.js';
-import type { MetricsConfig } from './metrics.config.js';
+import type { MetricsConfig } from '../config/metrics.config.js';
 import { RequestStatsStore } from './request-stats.store.js';
 import { RouteTemplateResolver } from './route-template.resolver.js';
 

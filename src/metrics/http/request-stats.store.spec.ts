@@ -1,4 +1,4 @@
-import { ANY_METHOD, OVERFLOW_ENDPOINT, UNMATCHED_ENDPOINT } from './metrics.constants.js';
+import { ANY_METHOD, OVERFLOW_ENDPOINT, UNMATCHED_ENDPOINT } from '../metrics.constants.js';
 import { RequestStatsStore } from './request-stats.store.js';
 
 describe('RequestStatsStore', () => {
