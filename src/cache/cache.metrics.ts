@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { CacheStoreName } from './cache-store.js';
+import type { CacheStoreName } from './stores/cache-store.js';
 
 /** The `cache` section of the admin metrics JSON (snake_case, like the rest of it). */
 export interface CacheMetricsSnapshot {

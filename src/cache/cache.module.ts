@@ -5,10 +5,10 @@ import type { Redis } from 'ioredis';
 import { CacheAdminController } from './cache-admin.controller.js';
 import { REDIS_CLIENT } from './cache.constants.js';
 import { CacheService } from './cache.service.js';
-import { CachedMethodsExplorer } from './cached-methods.explorer.js';
-import { FailoverCacheStore } from './failover-cache.store.js';
-import { RedisClientModule } from './redis-client.module.js';
-import { createRedisKeyv, RedisCacheStore } from './redis-cache.store.js';
+import { CachedMethodsExplorer } from './decorators/cached-methods.explorer.js';
+import { FailoverCacheStore } from './stores/failover-cache.store.js';
+import { RedisClientModule } from './stores/redis-client.module.js';
+import { createRedisKeyv, RedisCacheStore } from './stores/redis-cache.store.js';
 
 /**
  * The cache without HTTP: what any process of the app uses (the backup CLI clears it after a

@@ -3,11 +3,11 @@ import type { Registry } from 'prom-client';
 import { RequestContext } from '../common/request-context/request-context.js';
 import { MetricsSectionsRegistry } from '../metrics/metrics-sections.registry.js';
 import { PROMETHEUS_REGISTRY } from '../metrics/metrics.constants.js';
-import { cacheConfig, type CacheConfig } from './cache.config.js';
+import { cacheConfig, type CacheConfig } from './config/cache.config.js';
 import { assertValidKey, assertValidPattern, buildCacheKey, invalidKeyError, scopeSegment } from './cache-key.js';
-import type { CacheStatus, CacheStoreName } from './cache-store.js';
+import type { CacheStatus, CacheStoreName } from './stores/cache-store.js';
 import { registerCachePrometheusMetrics, type CacheMetricsSnapshot } from './cache.metrics.js';
-import { FailoverCacheStore } from './failover-cache.store.js';
+import { FailoverCacheStore } from './stores/failover-cache.store.js';
 
 export interface CachedCallOptions {
   ttl: number;

@@ -1,7 +1,7 @@
 import { dashboardConfig } from '../admin-dashboard/admin-dashboard.config.js';
 import { authConfig } from '../auth/auth.config.js';
 import { backupConfig } from '../backup/backup.config.js';
-import { cacheConfig } from '../cache/cache.config.js';
+import { cacheConfig } from '../cache/config/cache.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { healthConfig } from '../health/health.config.js';
 import { metricsConfig } from '../metrics/config/metrics.config.js';

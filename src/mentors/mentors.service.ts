@@ -7,7 +7,7 @@ import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
 import { TransactionRunner } from '../database/transaction.runner.js';
 import { cachePattern } from '../cache/cache-key.js';
 import { CACHE_TTL } from '../cache/cache.constants.js';
-import { CacheEvict, Cached } from '../cache/cache.decorators.js';
+import { CacheEvict, Cached } from '../cache/decorators/cache.decorators.js';
 import { MentorDto, type ListMentorsQueryDto, type MentorSort, type UpdateMentorDto } from './mentor.dto.js';
 import { Mentor } from './mentor.entity.js';
 import { MENTOR_CACHE } from './mentors.constants.js';

@@ -7,7 +7,7 @@ import { PageDto, pageWindow, type PaginationQueryDto } from '../common/dto/pagi
 import { TransactionRunner } from '../database/transaction.runner.js';
 import { cachePattern } from '../cache/cache-key.js';
 import { CACHE_TTL } from '../cache/cache.constants.js';
-import { CacheEvict, Cached } from '../cache/cache.decorators.js';
+import { CacheEvict, Cached } from '../cache/decorators/cache.decorators.js';
 import { Mentor } from '../mentors/mentor.entity.js';
 import { MENTOR_CACHE } from '../mentors/mentors.constants.js';
 import { ReviewDto, type CreateReviewDto } from './review.dto.js';

@@ -1,4 +1,4 @@
-import { globToRegExp } from './cache-key.js';
+import { globToRegExp } from '../cache-key.js';
 import type { CacheStore } from './cache-store.js';
 
 interface MemoryEntry {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { cacheConfig, type CacheConfig } from './cache.config.js';
-import { MAX_PENDING_INVALIDATIONS } from './cache.constants.js';
+import { cacheConfig, type CacheConfig } from '../config/cache.config.js';
+import { MAX_PENDING_INVALIDATIONS } from '../cache.constants.js';
 import type { CacheStatus, CacheStore, CacheStoreName } from './cache-store.js';
 import { MemoryCacheStore } from './memory-cache.store.js';
 import { RedisCacheStore } from './redis-cache.store.js';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { cacheConfig, type CacheConfig } from './cache.config.js';
-import { REDIS_CLIENT } from './cache.constants.js';
+import { cacheConfig, type CacheConfig } from '../config/cache.config.js';
+import { REDIS_CLIENT } from '../cache.constants.js';
 
 /**
  * Fail fast instead of ioredis' defaults (a GET against a down Redis waits ~10 s, a SET ~32 s):

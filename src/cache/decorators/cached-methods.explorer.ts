@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { CACHE_EVICT_METADATA, CACHED_METADATA } from './cache.constants.js';
+import { CACHE_EVICT_METADATA, CACHED_METADATA } from '../cache.constants.js';
 import type { CachedOptions, EvictPatterns } from './cache.decorators.js';
-import { CacheService } from './cache.service.js';
+import { CacheService } from '../cache.service.js';
 
 type AsyncMethod = (...args: unknown[]) => Promise<unknown>;
 

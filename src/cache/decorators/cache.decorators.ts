@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { assertValidPrefix } from './cache-key.js';
-import { CACHE_EVICT_METADATA, CACHED_METADATA } from './cache.constants.js';
+import { assertValidPrefix } from '../cache-key.js';
+import { CACHE_EVICT_METADATA, CACHED_METADATA } from '../cache.constants.js';
 
 export interface CachedOptions {
   /** Seconds; use a CACHE_TTL preset. */

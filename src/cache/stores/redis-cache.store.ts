@@ -4,8 +4,8 @@ import { KeyvAdapter, type Cache, type CacheManagerStore } from 'cache-manager';
 import { redisInsStore } from 'cache-manager-ioredis-yet';
 import type { Redis } from 'ioredis';
 import { Keyv } from 'keyv';
-import { cacheConfig, type CacheConfig } from './cache.config.js';
-import { REDIS_CLIENT, SCAN_BATCH } from './cache.constants.js';
+import { cacheConfig, type CacheConfig } from '../config/cache.config.js';
+import { REDIS_CLIENT, SCAN_BATCH } from '../cache.constants.js';
 import type { CacheStore } from './cache-store.js';
 
 /**
