@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { HealthReportService } from '../health/health-report.service.js';
+import { HealthReportService } from '../health/report/health-report.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { DashboardHealthDto } from './admin-dashboard.dto.js';
 import type { AdminMetricsDto } from '../metrics/metrics.dto.js';

@@ -3,7 +3,7 @@ import { authConfig } from '../auth/auth.config.js';
 import { backupConfig } from '../backup/backup.config.js';
 import { cacheConfig } from '../cache/config/cache.config.js';
 import { databaseConfig } from '../database/database.config.js';
-import { healthConfig } from '../health/health.config.js';
+import { healthConfig } from '../health/config/health.config.js';
 import { metricsConfig } from '../metrics/config/metrics.config.js';
 import { sentryConfig } from '../sentry/sentry.config.js';
 import { appConfig } from './app.config.js';

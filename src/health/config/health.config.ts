@@ -1,6 +1,6 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { NODE_ENVS } from '../config/app.config.js';
-import { enumVar, intVar, numberVar } from '../config/env.util.js';
+import { NODE_ENVS } from '../../config/app.config.js';
+import { enumVar, intVar, numberVar } from '../../config/env.util.js';
 
 export const HEALTH_DETAILED_ACCESS = ['public', 'admin'] as const;
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { healthConfig, type HealthConfig } from './health.config.js';
+import { healthConfig, type HealthConfig } from '../config/health.config.js';
 
 /**
  * Pings the database with `SELECT 1`, bounded by the check timeout so a hung pool cannot hang a

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { GracefulShutdownService } from './graceful-shutdown.service.js';
+import { GracefulShutdownService } from '../graceful-shutdown.service.js';
 
 /** Down from the moment SIGTERM arrives, so readiness sends traffic elsewhere during the drain. */
 @Injectable()

@@ -2,16 +2,16 @@ import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common'
 import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { BackupStatusService } from '../backup/backup-status.service.js';
-import { CacheService } from '../cache/cache.service.js';
-import { RequestStatsStore } from '../metrics/http/request-stats.store.js';
-import { SystemMetricsService } from '../metrics/system/system-metrics.service.js';
-import { BackupHealthIndicator } from './backup.health.js';
-import { CacheHealthIndicator } from './cache.health.js';
-import { DatabaseHealthIndicator } from './database.health.js';
-import { healthConfig, type HealthConfig } from './health.config.js';
+import { BackupStatusService } from '../../backup/backup-status.service.js';
+import { CacheService } from '../../cache/cache.service.js';
+import { RequestStatsStore } from '../../metrics/http/request-stats.store.js';
+import { SystemMetricsService } from '../../metrics/system/system-metrics.service.js';
+import { BackupHealthIndicator } from '../backup.health.js';
+import { CacheHealthIndicator } from '../cache.health.js';
+import { DatabaseHealthIndicator } from '../indicators/database.health.js';
+import { healthConfig, type HealthConfig } from '../config/health.config.js';
 import type { CheckStatus, HealthCheckDto, HealthIssueDto, HealthReportDto, ReportStatus } from './health-report.dto.js';
-import { SystemHealthIndicators } from './system.health.js';
+import { SystemHealthIndicators } from '../indicators/system.health.js';
 
 interface CheckDefinition {
   name: string;

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { getHeapStatistics } from 'node:v8';
-import { RequestStatsStore } from '../metrics/http/request-stats.store.js';
-import { SystemMetricsService } from '../metrics/system/system-metrics.service.js';
-import { healthConfig, type HealthConfig } from './health.config.js';
-import { round1 } from '../common/rounding.js';
+import { RequestStatsStore } from '../../metrics/http/request-stats.store.js';
+import { SystemMetricsService } from '../../metrics/system/system-metrics.service.js';
+import { healthConfig, type HealthConfig } from '../config/health.config.js';
+import { round1 } from '../../common/rounding.js';
 
 /**
  * CPU, memory, disk, event-loop and error-rate indicators. They read the figures the metrics
