@@ -7,7 +7,7 @@ import { AppModule } from './app.module.js';
 import { API_PREFIX, configureApp } from './app.setup.js';
 import { appConfig } from './config/app.config.js';
 import { validateConfiguration } from './config/configuration.js';
-import { ConfigError } from './config/env.util.js';
+import { ConfigError } from './common/config/env.util.js';
 import { GracefulShutdownService } from './health/graceful-shutdown.service.js';
 import { AppLogger } from './logging/app.logger.js';
 import { sentryConfig } from './sentry/sentry.config.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateConfiguration } from '../src/config/configuration.js';
-import { ConfigError } from '../src/config/env.util.js';
+import { ConfigError } from '../src/common/config/env.util.js';
 import { createTestApp, withEnv } from './support/test-app.js';
 
 const ROOT = join(import.meta.dirname, '..');

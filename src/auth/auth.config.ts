@@ -1,14 +1,13 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { isEmail } from 'class-validator';
-import { ConfigError, enumVar, intVar, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../config/env.util.js';
-import { NODE_ENVS } from '../config/app.config.js';
+import { ConfigError, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../common/config/env.util.js';
 
 /** Development-only default: the start is refused with it in production. */
 export const DEV_JWT_SECRET = 'mentorhub-dev-only-secret-do-not-use-in-production';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
 export const authConfig = registerAs('auth', () => {
-  const production = enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production';
+  const production = nodeEnv() === 'production';
   const jwtSecret = stringVar('JWT_SECRET', DEV_JWT_SECRET);
   if (production && jwtSecret === DEV_JWT_SECRET) {
     throw new ConfigError('JWT_SECRET is the development default; set a random secret of 32+ characters when NODE_ENV=production');

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIG_NAMESPACES, validateConfiguration } from '../config/configuration.js';
-import { ConfigError } from '../config/env.util.js';
+import { ConfigError } from '../common/config/env.util.js';
 import { CacheCoreModule } from '../cache/cache.module.js';
 import { CacheService } from '../cache/cache.service.js';
 import { DatabaseModule } from '../database/database.module.js';

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { PasswordHasher } from '../auth/password.hasher.js';
 import { CONFIG_NAMESPACES, validateConfiguration } from '../config/configuration.js';
-import { ConfigError } from '../config/env.util.js';
+import { ConfigError } from '../common/config/env.util.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { DEFAULT_DEMO_SIZE } from './demo-data.generator.js';
 import { DEMO_PASSWORD, DemoDataService } from './demo-data.service.js';

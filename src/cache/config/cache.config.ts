@@ -1,5 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { ConfigError, intVar, optionalStringVar, stringVar } from '../../config/env.util.js';
+import { ConfigError, intVar, optionalStringVar, stringVar } from '../../common/config/env.util.js';
 
 export interface RedisConnectionConfig {
   host: string;

@@ -1,11 +1,10 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { NODE_ENVS } from '../../config/app.config.js';
-import { enumVar, intVar, numberVar } from '../../config/env.util.js';
+import { enumVar, intVar, nodeEnv, numberVar } from '../../common/config/env.util.js';
 
 export const HEALTH_DETAILED_ACCESS = ['public', 'admin'] as const;
 
 export const healthConfig = registerAs('health', () => {
-  const production = enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production';
+  const production = nodeEnv() === 'production';
   const percent = (name: string, fallback: number) => numberVar(name, fallback, { min: 0, max: 100 });
   return {
     cpuPercent: percent('HEALTH_CPU_THRESHOLD', 90),

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../config/env.util.js';
+import { ConfigError } from '../../common/config/env.util.js';
 import { DEFAULT_EXCLUDED_PREFIXES, metricsConfig, parsePrefixList } from './metrics.config.js';
 
 describe('metrics config', () => {

@@ -1,6 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { NODE_ENVS } from '../../config/app.config.js';
-import { boolVar, ConfigError, enumVar, intVar, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../../config/env.util.js';
+import { boolVar, ConfigError, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../../common/config/env.util.js';
 
 /** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
 export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';
@@ -20,7 +19,7 @@ export function parsePrefixList(name: string, raw: string): string[] {
 /** A token left at the example files' placeholder would guard /metrics with a published value. */
 function metricsToken(): string | undefined {
   const token = optionalStringVar('METRICS_TOKEN');
-  if (token !== undefined && enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production' && PLACEHOLDER_SECRET.test(token)) {
+  if (token !== undefined && nodeEnv() === 'production' && PLACEHOLDER_SECRET.test(token)) {
     throw new ConfigError('METRICS_TOKEN is still the placeholder from the example files; set a random token');
   }
   return token;

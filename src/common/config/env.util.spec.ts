@@ -1,4 +1,4 @@
-import { boolVar, ConfigError, enumVar, intVar, numberVar, stringVar } from './env.util.js';
+import { boolVar, ConfigError, enumVar, intVar, nodeEnv, numberVar, stringVar } from './env.util.js';
 
 describe('env helpers', () => {
   const saved = { ...process.env };
@@ -36,5 +36,14 @@ describe('env helpers', () => {
     expect(enumVar('X_TEST', ['a', 'b'] as const, 'a')).toBe('b');
     process.env.X_TEST = 'c';
     expect(() => enumVar('X_TEST', ['a', 'b'] as const, 'a')).toThrow(/X_TEST must be one of a, b/);
+  });
+
+  it('reads NODE_ENV as development, production or test, development when unset', () => {
+    delete process.env.NODE_ENV;
+    expect(nodeEnv()).toBe('development');
+    process.env.NODE_ENV = 'production';
+    expect(nodeEnv()).toBe('production');
+    process.env.NODE_ENV = 'prod';
+    expect(() => nodeEnv()).toThrow(/^NODE_ENV must be one of development, production, test, got "prod"$/);
   });
 });

@@ -62,5 +62,13 @@ export function enumVar<T extends string>(name: string, allowed: readonly T[], f
   return raw as T;
 }
 
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** NODE_ENV, read here only: every namespace that behaves differently in production asks this. */
+export function nodeEnv(): NodeEnv {
+  return enumVar('NODE_ENV', NODE_ENVS, 'development');
+}
+
 /** Values copied from .env.example or secret.example.yaml without being replaced. */
 export const PLACEHOLDER_SECRET = /change-?me|replace-?with|example|placeholder/i;
