@@ -6,6 +6,7 @@ import { CacheAdminController } from './cache-admin.controller.js';
 import { REDIS_CLIENT } from './cache.constants.js';
 import { CacheService } from './cache.service.js';
 import { CachedMethodsExplorer } from './decorators/cached-methods.explorer.js';
+import { CacheHealthContribution } from './health/cache.health.js';
 import { FailoverCacheStore } from './stores/failover-cache.store.js';
 import { RedisClientModule } from './stores/redis-client.module.js';
 import { createRedisKeyv, RedisCacheStore } from './stores/redis-cache.store.js';
@@ -26,7 +27,7 @@ import { createRedisKeyv, RedisCacheStore } from './stores/redis-cache.store.js'
       useFactory: (client: Redis | null): CacheManagerOptions => (client ? { stores: [createRedisKeyv(client)] } : {}),
     }),
   ],
-  providers: [RedisCacheStore, FailoverCacheStore, CacheService, CachedMethodsExplorer],
+  providers: [RedisCacheStore, FailoverCacheStore, CacheService, CachedMethodsExplorer, CacheHealthContribution],
   exports: [CacheService],
 })
 export class CacheCoreModule {}

@@ -1,8 +1,7 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { BackupCoreModule } from '../backup/backup-core.module.js';
-import { BackupHealthIndicator } from './backup.health.js';
-import { CacheHealthIndicator } from './cache.health.js';
+import { HealthContributionsRegistry } from './contributions/health-contributions.registry.js';
 import { DatabaseHealthIndicator } from './indicators/database.health.js';
 import { GracefulShutdownService } from './graceful-shutdown.service.js';
 import { DetailedHealthAccess } from './detailed-health.access.js';
@@ -13,14 +12,13 @@ import { ShutdownHealthIndicator } from './indicators/shutdown.health.js';
 import { SystemHealthIndicators } from './indicators/system.health.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), BackupCoreModule],
+  imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
   controllers: [HealthController],
   providers: [
     GracefulShutdownService,
     DatabaseHealthIndicator,
     ShutdownHealthIndicator,
-    CacheHealthIndicator,
-    BackupHealthIndicator,
+    HealthContributionsRegistry,
     SystemHealthIndicators,
     HealthReportService,
     DetailedHealthAccess,

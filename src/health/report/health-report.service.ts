@@ -1,44 +1,51 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
-import type { HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { BackupStatusService } from '../../backup/backup-status.service.js';
-import { CacheService } from '../../cache/cache.service.js';
+import { round2 } from '../../common/rounding.js';
 import { RequestStatsStore } from '../../metrics/http/request-stats.store.js';
 import { SystemMetricsService } from '../../metrics/system/system-metrics.service.js';
-import { BackupHealthIndicator } from '../backup.health.js';
-import { CacheHealthIndicator } from '../cache.health.js';
-import { DatabaseHealthIndicator } from '../indicators/database.health.js';
 import { healthConfig, type HealthConfig } from '../config/health.config.js';
-import type { CheckStatus, HealthCheckDto, HealthIssueDto, HealthReportDto, ReportStatus } from './health-report.dto.js';
+import { HealthContributionsRegistry } from '../contributions/health-contributions.registry.js';
+import { DatabaseHealthIndicator } from '../indicators/database.health.js';
 import { SystemHealthIndicators } from '../indicators/system.health.js';
+import type { CheckStatus, HealthCheckDto, HealthIssueDto, HealthReportDto, ReportStatus } from './health-report.dto.js';
 
 interface CheckDefinition {
   name: string;
-  /** What "down" (or a timeout) of this check means: a dead database is critical, a slow cache is not. */
+  /** What "down" of this check (a timeout, an exception) means: a dead database is critical, a slow cache is not. */
   failure: Exclude<CheckStatus, 'ok'>;
   run: () => HealthIndicatorResult | PromiseLike<HealthIndicatorResult>;
 }
+
+/** What a check's Terminus attempt holds: the check's own result, or why it failed. */
+interface AttemptEntry {
+  status: string;
+  result?: HealthIndicatorResult;
+  message?: string;
+}
+
+/** One check's entry in its own result (`{ [name]: { status, …details } }`). */
+type CheckEntry = Record<string, unknown> & { status: string };
 
 const STATUS_OF: Record<CheckStatus, ReportStatus> = { ok: 'healthy', warn: 'degraded', critical: 'error' };
 const SEVERITY: Record<CheckStatus, number> = { ok: 0, warn: 1, critical: 2 };
 
 /**
- * The detailed health report: runs every Terminus indicator (each bounded by the check timeout
- * and timed) and turns their up/degraded/down into SPEC's healthy/degraded/error with issues.
+ * The detailed health report: runs every Terminus indicator, the health module's own and those
+ * other modules contribute, each as a Terminus attempt bounded by the check timeout, and turns
+ * their up/degraded/down into healthy/degraded/error with issues.
  */
 @Injectable()
 export class HealthReportService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly indicators: HealthIndicatorService,
     private readonly database: DatabaseHealthIndicator,
-    private readonly cache: CacheHealthIndicator,
-    private readonly backup: BackupHealthIndicator,
     private readonly systemChecks: SystemHealthIndicators,
+    private readonly contributions: HealthContributionsRegistry,
     private readonly system: SystemMetricsService,
     private readonly requests: RequestStatsStore,
-    private readonly cacheService: CacheService,
-    private readonly backupStatus: BackupStatusService,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
 
@@ -62,35 +69,17 @@ export class HealthReportService {
         system: this.system.snapshot(),
         application: this.requests.recentWindow(),
         database: { engine: this.dataSource.options.type },
-        cache: this.cacheFigures(),
-        backup: this.backupFigures(),
+        ...this.contributedFigures(),
       },
       checks,
       timestamp: new Date().toISOString(),
     };
   }
 
-  /** The cache's state without its address or last error: the report may be public. */
-  private cacheFigures() {
-    const { store, redisConfigured, redisHealthy, degraded, since } = this.cacheService.status();
-    return { store, redisConfigured, redisHealthy, degraded, since };
-  }
-
-  /** Backup freshness without failure reasons (they can quote tool output); admins read them at /admin/backups/status. */
-  private backupFigures() {
-    const { enabled, running, lastSuccess, lastVerifiedAt, lastFailure, lastRunOk, nextRunAt, stale, ageMs } =
-      this.backupStatus.getStatus();
-    return {
-      enabled,
-      running,
-      lastSuccessAt: lastSuccess?.at ?? null,
-      lastVerifiedAt,
-      lastFailure: lastFailure && { at: lastFailure.at, stage: lastFailure.stage },
-      lastRunOk,
-      nextRunAt,
-      stale,
-      ageMs,
-    };
+  private contributedFigures(): Record<string, unknown> {
+    return this.contributions
+      .all()
+      .reduce<Record<string, unknown>>((all, { contribution }) => ({ ...all, ...contribution.figures?.() }), {});
   }
 
   private definitions(): CheckDefinition[] {
@@ -103,36 +92,30 @@ export class HealthReportService {
       { name: 'heap', failure: 'warn', run: () => system.heap() },
       { name: 'event_loop', failure: 'warn', run: () => system.eventLoop() },
       { name: 'error_rate', failure: 'warn', run: () => system.errorRate() },
-      { name: 'redis', failure: 'warn', run: () => this.cache.check() },
-      { name: 'backup', failure: 'warn', run: () => this.backup.check() },
+      ...this.contributions.all().map(({ check, failure, contribution }) => ({
+        name: check,
+        failure,
+        run: () => contribution.indicate(this.indicators.check(check)),
+      })),
     ];
   }
 
-  private async runCheck(definition: CheckDefinition): Promise<HealthCheckDto> {
+  /** Terminus's attempt bounds the check and reports a timeout or an exception as down, with its reason. */
+  private async runCheck({ name, failure, run }: CheckDefinition): Promise<HealthCheckDto> {
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.config.checkTimeoutMs)));
-    let result: HealthIndicatorResult | undefined;
-    try {
-      result = await Promise.race([Promise.resolve().then(definition.run), timedOut]);
-    } catch {
-      result = undefined;
-    } finally {
-      clearTimeout(timer);
+    const attempt = await this.indicators
+      .check(name)
+      .attempt(async () => ({ result: await run() }))
+      .withTimeout(this.config.checkTimeoutMs);
+    const duration_ms = round2(performance.now() - started);
+    const { status: attemptStatus, result, message } = attempt[name] as AttemptEntry;
+    const entry = result?.[name] as CheckEntry | undefined;
+    if (attemptStatus !== 'up' || !entry) {
+      return { check: name, status: failure, message: `${name} check failed: ${message ?? 'no result'}`, duration_ms };
     }
-    const duration_ms = Math.round((performance.now() - started) * 100) / 100;
-    const entry = result?.[definition.name] as (Record<string, unknown> & { status: string }) | undefined;
-    if (!entry) {
-      return {
-        check: definition.name,
-        status: definition.failure,
-        message: `${definition.name} check timed out after ${this.config.checkTimeoutMs} ms`,
-        duration_ms,
-      };
-    }
-    const status: CheckStatus = entry.status === 'up' ? 'ok' : entry.status === 'degraded' ? 'warn' : definition.failure;
+    const status: CheckStatus = entry.status === 'up' ? 'ok' : entry.status === 'degraded' ? 'warn' : failure;
     return {
-      check: definition.name,
+      check: name,
       status,
       observed: (entry.observed as number | undefined) ?? null,
       threshold: (entry.threshold as number | undefined) ?? null,

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
-import { BackupStatusService } from '../backup/backup-status.service.js';
+import {
+  ContributesToHealth,
+  type HealthContribution,
+  type HealthIndicatorSession,
+} from '../../health/contributions/health-contribution.js';
+import { BackupStatusService } from '../backup-status.service.js';
 
 const HOUR_MS = 3_600_000;
 const hours = (ms: number) => Math.round((ms / HOUR_MS) * 10) / 10;
@@ -11,15 +15,12 @@ const hours = (ms: number) => Math.round((ms / HOUR_MS) * 10) / 10;
  * only): this report may be public.
  */
 @Injectable()
-export class BackupHealthIndicator {
-  constructor(
-    private readonly backups: BackupStatusService,
-    private readonly indicators: HealthIndicatorService,
-  ) {}
+@ContributesToHealth({ check: 'backup', failure: 'warn' })
+export class BackupHealthContribution implements HealthContribution {
+  constructor(private readonly backups: BackupStatusService) {}
 
-  check() {
+  indicate(indicator: HealthIndicatorSession) {
     const status = this.backups.getStatus();
-    const indicator = this.indicators.check('backup');
     if (!status.enabled) return indicator.up({ enabled: false });
     const details = {
       observed: status.ageMs === null ? null : hours(status.ageMs),
@@ -37,5 +38,23 @@ export class BackupHealthIndicator {
       return indicator.degraded({ ...details, message });
     }
     return indicator.up(details);
+  }
+
+  /** Freshness without failure reasons (they can quote tool output); admins read them at /admin/backups/status. */
+  figures() {
+    const { enabled, running, lastSuccess, lastVerifiedAt, lastFailure, lastRunOk, nextRunAt, stale, ageMs } = this.backups.getStatus();
+    return {
+      backup: {
+        enabled,
+        running,
+        lastSuccessAt: lastSuccess?.at ?? null,
+        lastVerifiedAt,
+        lastFailure: lastFailure && { at: lastFailure.at, stage: lastFailure.stage },
+        lastRunOk,
+        nextRunAt,
+        stale,
+        ageMs,
+      },
+    };
   }
 }
