@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import { API_PREFIX, configureApp } from './app.setup.js';
 import { appConfig } from './config/app.config.js';
-import { validateConfiguration } from './config/configuration.js';
+import { validateConfiguration } from './app.module.js';
 import { ConfigError } from './common/config/env.util.js';
 import { GracefulShutdownService } from './health/graceful-shutdown.service.js';
 import { AppLogger } from './logging/app.logger.js';

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions, Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { cacheConfig, type CacheConfig } from '../config/cache.config.js';
 import { REDIS_CLIENT } from '../cache.constants.js';
@@ -31,9 +31,18 @@ export function createRedisClient(config: CacheConfig): Redis | null {
   });
 }
 
-/** Shared by @nestjs/cache-manager's module (its store) and CacheModule (health, SCAN/UNLINK, shutdown). */
+/** The options are the `cache` namespace, under its key; this module passes them on to CacheModule with the client. */
+const { ConfigurableModuleClass } = new ConfigurableModuleBuilder<CacheConfig>({
+  optionsInjectionToken: cacheConfig.KEY,
+})
+  .setClassMethodName('forRoot')
+  .setExtras({}, (definition) => ({ ...definition, exports: [cacheConfig.KEY, REDIS_CLIENT] }))
+  .build();
+
+export type CacheModuleAsyncOptions = ConfigurableModuleAsyncOptions<CacheConfig>;
+
+/** The cache's options and Redis client, shared by @nestjs/cache-manager's module (its store) and CacheModule (health, SCAN/UNLINK, shutdown). */
 @Module({
   providers: [{ provide: REDIS_CLIENT, inject: [cacheConfig.KEY], useFactory: createRedisClient }],
-  exports: [REDIS_CLIENT],
 })
-export class RedisClientModule {}
+export class RedisClientModule extends ConfigurableModuleClass {}

@@ -8,8 +8,7 @@ describe('metrics config', () => {
   });
 
   it('has the documented defaults', () => {
-    for (const name of Object.keys(process.env).filter((key) => key.startsWith('METRICS_') || key === 'BACKUP_DIR'))
-      delete process.env[name];
+    for (const name of Object.keys(process.env).filter((key) => key.startsWith('METRICS_'))) delete process.env[name];
     expect(metricsConfig()).toEqual({
       enabled: true,
       slowMs: 500,
@@ -18,7 +17,6 @@ describe('metrics config', () => {
       maxSeries: 200,
       excludedPrefixes: ['/api/v1/health', '/metrics', '/api/v1/admin/metrics/stream'],
       diskPath: undefined,
-      backupDir: 'backups',
     });
     expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream');
   });

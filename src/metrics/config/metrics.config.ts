@@ -36,9 +36,8 @@ export const metricsConfig = registerAs('metrics', () => ({
   maxSeries: intVar('METRICS_MAX_SERIES', 200, { min: 10, max: 10_000 }),
   /** Probe, scrape and stream routes left out of popular_endpoints, slow_endpoints and the recent window. */
   excludedPrefixes: parsePrefixList('METRICS_EXCLUDED_PREFIXES', stringVar('METRICS_EXCLUDED_PREFIXES', DEFAULT_EXCLUDED_PREFIXES)),
-  /** Filesystem to report; unset → the SQLite database's folder, or BACKUP_DIR with PostgreSQL. */
+  /** Folder whose filesystem the disk figures describe; unset → the working directory (hosts pass their data folder). */
   diskPath: optionalStringVar('METRICS_DISK_PATH'),
-  backupDir: stringVar('BACKUP_DIR', 'backups'),
 }));
 
 export type MetricsConfig = ConfigType<typeof metricsConfig>;

@@ -1,6 +1,5 @@
-import { databaseConfig } from '../../database/database.config.js';
 import { metricsConfig } from '../config/metrics.config.js';
-import { diskPathFor, SystemMetricsService } from './system-metrics.service.js';
+import { SystemMetricsService } from './system-metrics.service.js';
 import type { CpuTimes, DiskReading, MemoryReading, SystemProbe } from './system.probe.js';
 
 /** Fixed OS readings the test steps through, standing in for procfs and statfs. */
@@ -28,11 +27,11 @@ class FakeProbe {
 }
 
 describe('SystemMetricsService', () => {
-  const metrics = { ...metricsConfig(), diskPath: undefined, backupDir: 'backups' };
+  const metrics = { ...metricsConfig(), diskPath: '/data' };
 
   it('derives CPU % from deltas between samples, memory and disk (df-style) percentages', async () => {
     const probe = new FakeProbe();
-    const service = new SystemMetricsService(probe as unknown as SystemProbe, metrics, databaseConfig());
+    const service = new SystemMetricsService(probe as unknown as SystemProbe, metrics);
     probe.cpu = { busy: 1000, total: 4000 };
     await service.sample();
     expect(service.snapshot().cpu.machinePercent).toBe(0);
@@ -47,22 +46,10 @@ describe('SystemMetricsService', () => {
 
   it('keeps the last disk figures and reports the error when statfs fails, without throwing', async () => {
     const probe = new FakeProbe();
-    const service = new SystemMetricsService(probe as unknown as SystemProbe, metrics, databaseConfig());
+    const service = new SystemMetricsService(probe as unknown as SystemProbe, metrics);
     await service.sample();
     probe.diskResult = new Error('EACCES: permission denied');
     await expect(service.sample()).resolves.toBeUndefined();
     expect(service.snapshot().disk).toEqual({ percent: 50, usedGb: 40, totalGb: 100, path: '/data', error: 'EACCES: permission denied' });
-  });
-
-  it('measures the SQLite folder, else BACKUP_DIR, unless METRICS_DISK_PATH is set', () => {
-    const sqlite = { connection: { engine: 'sqlite' as const, path: 'data/app.sqlite' }, poolSize: 1, queryTimeoutMs: 1000 };
-    const postgres = {
-      connection: { engine: 'postgres' as const, url: 'postgres://x/y', database: 'y' },
-      poolSize: 1,
-      queryTimeoutMs: 1000,
-    };
-    expect(diskPathFor(metrics, sqlite)).toBe('data');
-    expect(diskPathFor(metrics, postgres)).toBe('backups');
-    expect(diskPathFor({ ...metrics, diskPath: '/mnt/data' }, postgres)).toBe('/mnt/data');
   });
 });

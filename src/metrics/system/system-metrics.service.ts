@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { monitorEventLoopDelay, performance, type ELDHistogram } from 'node:perf_hooks';
-import { dirname } from 'node:path';
-import { databaseConfig, type DatabaseConfig } from '../../database/database.config.js';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
 import { SystemProbe, type CpuTimes } from './system.probe.js';
 import { round1, round2 } from '../../common/rounding.js';
@@ -60,13 +58,6 @@ const FIRST_DELTA_AFTER_MS = 1000;
 
 export const SYSTEM_PROBE = Symbol('mentorhub:metrics:system-probe');
 
-/** The folder whose filesystem is reported: explicit, else the SQLite file's folder, else the backups. */
-export function diskPathFor(metrics: MetricsConfig, database: DatabaseConfig): string {
-  if (metrics.diskPath) return metrics.diskPath;
-  if (database.connection.engine === 'sqlite') return dirname(database.connection.path);
-  return metrics.backupDir;
-}
-
 /**
  * Samples CPU, memory, disk and event-loop delay in the background on an interval (unref'ed,
  * never overlapping, errors logged), so a request reading the figures never waits.
@@ -85,9 +76,8 @@ export class SystemMetricsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(SYSTEM_PROBE) private readonly probe: SystemProbe,
     @Inject(metricsConfig.KEY) metrics: MetricsConfig,
-    @Inject(databaseConfig.KEY) database: DatabaseConfig,
   ) {
-    this.diskPath = diskPathFor(metrics, database);
+    this.diskPath = metrics.diskPath ?? '.';
     this.intervalMs = metrics.sampleIntervalMs;
     this.current = {
       sampledAt: null,
