@@ -2,7 +2,7 @@ import { MemoryCacheStore } from './memory-cache.store.js';
 
 describe('MemoryCacheStore', () => {
   let now = 0;
-  const clock = () => now;
+  const clock = { now: () => now };
   beforeEach(() => {
     now = 1_000_000;
   });
@@ -10,7 +10,7 @@ describe('MemoryCacheStore', () => {
   it('returns values until their TTL passes', async () => {
     const store = new MemoryCacheStore(10, clock);
     await store.set('k', { a: 1 }, 1000);
-    now += 999;
+    now += 1000;
     expect(await store.get('k')).toEqual({ a: 1 });
     now += 1;
     expect(await store.get('k')).toBeUndefined();

@@ -1,21 +1,16 @@
+import { LRUCache, type Perf } from 'lru-cache';
 import { globToRegExp } from '../cache-key.js';
 import type { CacheStore } from './cache-store.js';
 
-interface MemoryEntry {
-  /** Values are kept serialised, so they come back as fresh copies with the same JSON semantics as Redis. */
-  json: string;
-  expiresAt: number;
-}
-
 /** A bounded LRU with per-entry TTL: the fallback when Redis is down, or the only store without REDIS_URL. */
 export class MemoryCacheStore implements CacheStore {
-  // A Map iterates in insertion order: re-inserting on access keeps the least recently used first.
-  private readonly entries = new Map<string, MemoryEntry>();
+  /** Values are kept serialised, so they come back as fresh copies with the same JSON semantics as Redis. */
+  private readonly entries: LRUCache<string, string>;
 
-  constructor(
-    private readonly maxEntries: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(maxEntries: number, clock: Perf = performance) {
+    // Resolution 0: expiry reads the clock itself instead of a value cached for a millisecond behind a timer.
+    this.entries = new LRUCache({ max: maxEntries, perf: clock, ttlResolution: 0 });
+  }
 
   get size(): number {
     return this.entries.size;
@@ -26,21 +21,12 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   read(key: string): unknown {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= this.now()) return undefined;
-    this.entries.set(key, entry);
-    return JSON.parse(entry.json);
+    const json = this.entries.get(key);
+    return json === undefined ? undefined : JSON.parse(json);
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    this.entries.delete(key);
-    this.entries.set(key, { json: JSON.stringify(value), expiresAt: this.now() + ttlMs });
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(key, JSON.stringify(value), { ttl: ttlMs });
   }
 
   async delete(key: string): Promise<void> {
@@ -49,14 +35,9 @@ export class MemoryCacheStore implements CacheStore {
 
   async clear(pattern: string): Promise<number> {
     const matcher = globToRegExp(pattern);
-    let deleted = 0;
-    for (const key of this.entries.keys()) {
-      if (matcher.test(key)) {
-        this.entries.delete(key);
-        deleted++;
-      }
-    }
-    return deleted;
+    const matching = [...this.entries.keys()].filter((key) => matcher.test(key));
+    for (const key of matching) this.entries.delete(key);
+    return matching.length;
   }
 
   clearAll(): void {
