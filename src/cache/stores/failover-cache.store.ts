@@ -135,9 +135,22 @@ export class FailoverCacheStore implements CacheStore, OnModuleInit {
 
   /** Replays the outage's invalidations on Redis, then switches back; stays on memory if Redis fails again. */
   private async recover(): Promise<void> {
+    const replayed = await this.replayPending();
+    if (replayed === undefined || !this.redis.isHealthy || this.active === 'redis') return;
+    this.switchTo('redis');
+    this.memory.clearAll();
+    if (this.started) {
+      this.logger.log(
+        `Cache switched back to Redis at ${this.config.redis?.display}: replayed ${replayed} pending invalidation(s), emptied the in-memory store`,
+      );
+    }
+  }
+
+  /** How many invalidations were replayed; undefined when Redis failed first (the rest stay pending). */
+  private async replayPending(): Promise<number | undefined> {
     let replayed = 0;
     while (this.pendingFlush || this.pendingKeys.size > 0 || this.pendingPatterns.size > 0) {
-      if (!this.redis.isHealthy) return;
+      if (!this.redis.isHealthy) return undefined;
       const flush = this.pendingFlush;
       const keys = [...this.pendingKeys];
       const patterns = flush ? [`${this.config.namespace}*`] : [...this.pendingPatterns];
@@ -152,17 +165,10 @@ export class FailoverCacheStore implements CacheStore, OnModuleInit {
         if (flush) this.pendingFlush = true;
         for (const key of keys) this.remember(this.pendingKeys, key);
         for (const pattern of patterns) this.remember(this.pendingPatterns, pattern);
-        return;
+        return undefined;
       }
     }
-    if (!this.redis.isHealthy || this.active === 'redis') return;
-    this.switchTo('redis');
-    this.memory.clearAll();
-    if (this.started) {
-      this.logger.log(
-        `Cache switched back to Redis at ${this.config.redis?.display}: replayed ${replayed} pending invalidation(s), emptied the in-memory store`,
-      );
-    }
+    return replayed;
   }
 
   private switchTo(store: CacheStoreName): void {
