@@ -1,4 +1,4 @@
-/** Relative accuracy of every quantile the histogram reports (1 %, within the 2 % the issue allows). */
+/** Relative accuracy of every quantile the histogram reports (1 %). */
 export const RELATIVE_ACCURACY = 0.01;
 /** Smallest and largest durations told apart; outside, values share the edge buckets. */
 export const MIN_TRACKED_MS = 0.001;
