@@ -78,38 +78,35 @@ export class FailoverCacheStore implements CacheStore, OnModuleInit {
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    if (this.active === 'redis') {
-      try {
-        return await this.redis.set(key, value, ttlMs);
-      } catch {
-        // Reported by the Redis store, which switched us to memory: keep the value there.
-      }
-    }
+    if (await this.onRedis(() => this.redis.set(key, value, ttlMs))) return;
     await this.memory.set(key, value, ttlMs);
   }
 
   async delete(key: string): Promise<void> {
-    if (this.active === 'redis') {
-      try {
-        return await this.redis.delete(key);
-      } catch {
-        // Falls through: remembered for Redis, applied to memory.
-      }
-    }
+    if (await this.onRedis(() => this.redis.delete(key))) return;
     this.remember(this.pendingKeys, key);
     await this.memory.delete(key);
   }
 
   async clear(pattern: string): Promise<number> {
-    if (this.active === 'redis') {
-      try {
-        return await this.redis.clear(pattern);
-      } catch {
-        // Falls through: remembered for Redis, applied to memory.
-      }
-    }
+    const cleared = await this.onRedis(() => this.redis.clear(pattern));
+    if (cleared) return cleared.value;
     this.remember(this.pendingPatterns, pattern);
     return this.memory.clear(pattern);
+  }
+
+  /**
+   * Runs the operation on Redis while Redis is the active store. Undefined when it is not, or when
+   * the operation failed: the Redis store reported that and switched us to memory, where the
+   * caller applies it instead (an invalidation is also remembered for Redis' recovery).
+   */
+  private async onRedis<T>(operation: () => Promise<T>): Promise<{ value: T } | undefined> {
+    if (this.active !== 'redis') return undefined;
+    try {
+      return { value: await operation() };
+    } catch {
+      return undefined;
+    }
   }
 
   private remember(pending: Set<string>, item: string): void {
