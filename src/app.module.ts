@@ -1,38 +1,70 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { dirname } from 'node:path';
+import { dashboardConfig } from './admin-dashboard/admin-dashboard.config.js';
 import { AdminDashboardModule } from './admin-dashboard/admin-dashboard.module.js';
+import { authConfig } from './auth/auth.config.js';
 import { AuthModule } from './auth/auth.module.js';
+import { backupConfig, type BackupConfig } from './backup/backup.config.js';
 import { BackupModule } from './backup/backup.module.js';
 import { CacheModule } from './cache/cache.module.js';
+import { cacheConfig } from './cache/config/cache.config.js';
 import { RequestContextModule } from './common/request-context/request-context.module.js';
-import { CONFIG_NAMESPACES } from './config/configuration.js';
+import { appConfig } from './config/app.config.js';
 import { CoursesModule } from './courses/courses.module.js';
+import { databaseConfig, type DatabaseConfig } from './database/database.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DemoDataModule } from './demo-data/demo-data.module.js';
+import { ENTITIES } from './entities.js';
+import { healthConfig } from './health/config/health.config.js';
 import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
+import { metricsConfig, type MetricsConfig } from './metrics/config/metrics.config.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
+import { sentryConfig } from './sentry/sentry.config.js';
 import { SentryModule } from './sentry/sentry.module.js';
 import { UsersModule } from './users/users.module.js';
 
+/** The namespaces the app's own modules (and backups) inject; the operations modules get theirs as module options. */
+const INJECTED_CONFIGURATION = [appConfig, databaseConfig, authConfig, sentryConfig, dashboardConfig, backupConfig];
+
+/** Everything this app reads from the environment: main.ts validates it before anything starts. */
+export const APP_CONFIGURATION = [...INJECTED_CONFIGURATION, metricsConfig, cacheConfig, healthConfig];
+
+/** Runs every namespace's validation, so a bad variable stops the start with one line naming it. */
+export function validateConfiguration(): void {
+  for (const load of APP_CONFIGURATION) load();
+}
+
+/** The disk the metrics (and the health checks) watch: METRICS_DISK_PATH, else the SQLite file's, else the backups'. */
+export function metricsOptions(metrics: MetricsConfig, database: DatabaseConfig, backup: BackupConfig): MetricsConfig {
+  const connection = database.connection;
+  return { ...metrics, diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir) };
+}
+
+const health = HealthModule.forRootAsync({ useFactory: healthConfig });
+
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: INJECTED_CONFIGURATION }),
     SentryModule,
-    MetricsModule,
+    MetricsModule.forRootAsync({
+      inject: [databaseConfig.KEY, backupConfig.KEY],
+      useFactory: (database: DatabaseConfig, backup: BackupConfig) => metricsOptions(metricsConfig(), database, backup),
+    }),
     RequestContextModule,
-    CacheModule,
-    DatabaseModule,
+    CacheModule.forRootAsync({ useFactory: cacheConfig }),
+    DatabaseModule.forRoot({ entities: ENTITIES }),
     AuthModule,
     DemoDataModule,
     UsersModule,
     MentorsModule,
     CoursesModule,
     ReviewsModule,
-    HealthModule,
+    health,
     BackupModule,
-    AdminDashboardModule,
+    AdminDashboardModule.forRoot({ health }),
   ],
 })
 export class AppModule {}

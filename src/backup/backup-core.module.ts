@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
-import { ConfigError } from '../config/env.util.js';
+import { ConfigError } from '../common/config/env.util.js';
 import { databaseConfig, type DatabaseConfig } from '../database/database.config.js';
 import { backupConfig, type BackupConfig } from './backup.config.js';
 import { APP_VERSION_TOKEN, S3_BACKUP_STORE } from './backup.constants.js';

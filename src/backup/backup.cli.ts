@@ -5,24 +5,30 @@ import { NestFactory } from '@nestjs/core';
 import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CONFIG_NAMESPACES, validateConfiguration } from '../config/configuration.js';
-import { ConfigError } from '../config/env.util.js';
-import { CacheCoreModule } from '../cache/cache.module.js';
+import { ConfigError } from '../common/config/env.util.js';
+import { CacheModule } from '../cache/cache.module.js';
 import { CacheService } from '../cache/cache.service.js';
+import { cacheConfig } from '../cache/config/cache.config.js';
+import { databaseConfig } from '../database/database.config.js';
 import { DatabaseModule } from '../database/database.module.js';
-import { MetricsCoreModule } from '../metrics/metrics-core.module.js';
+import { metricsConfig } from '../metrics/config/metrics.config.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { backupConfig } from './backup.config.js';
 import { BackupCoreModule } from './backup-core.module.js';
 import { BackupError } from './backup.errors.js';
 import { parseBackupReference } from './backup.naming.js';
 import { BackupService, type BackupProgress, type ProgressListener } from './backup.service.js';
 import { BackupStatusService } from './backup-status.service.js';
 
+/** What the CLI reads from the environment, validated before the context starts. */
+const CLI_CONFIGURATION = [databaseConfig, backupConfig, metricsConfig, cacheConfig];
+
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
-    MetricsCoreModule,
-    DatabaseModule,
-    CacheCoreModule,
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [databaseConfig, backupConfig] }),
+    MetricsModule.forRootAsync({ useFactory: metricsConfig }),
+    DatabaseModule.forRoot({ entities: [] }),
+    CacheModule.forRootAsync({ useFactory: cacheConfig }),
     BackupCoreModule,
   ],
 })
@@ -30,7 +36,7 @@ class BackupCliModule {}
 
 /** The CLI's Nest application context: configuration, database and backups, no HTTP server and no schedule. */
 export async function createBackupCliContext(): Promise<INestApplicationContext> {
-  validateConfiguration();
+  for (const load of CLI_CONFIGURATION) load();
   return NestFactory.createApplicationContext(BackupCliModule, { logger: ['error', 'warn'], abortOnError: false });
 }
 

@@ -1,6 +1,6 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { validateCronExpression } from 'cron';
-import { boolVar, ConfigError, enumVar, intVar, optionalStringVar, stringVar } from '../config/env.util.js';
+import { boolVar, ConfigError, enumVar, intVar, optionalStringVar, stringVar } from '../common/config/env.util.js';
 
 /** Retention below this many days needs an explicit force (SPEC: "keep at least 7 days"). */
 export const MIN_RETENTION_DAYS = 7;

@@ -3,12 +3,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { BackupController } from './backup.controller.js';
 import { BackupCoreModule } from './backup-core.module.js';
 import { BackupScheduler } from './backup.scheduler.js';
+import { BackupHealthContribution } from './health/backup.health.js';
 
 /** Backups in the API server: the core, the cron job and the admin endpoints. */
 @Module({
   imports: [ScheduleModule.forRoot(), BackupCoreModule],
   controllers: [BackupController],
-  providers: [BackupScheduler],
+  providers: [BackupScheduler, BackupHealthContribution],
   exports: [BackupCoreModule],
 })
 export class BackupModule {}
