@@ -67,7 +67,10 @@ async function createDatabase(database: string, reviews: number): Promise<void> 
   await query('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await query('postgres', `CREATE DATABASE ${database}`);
   const dataSource = new DataSource(
-    buildDataSourceOptions({ connection: { engine: 'postgres', url: urlOf(database), database }, poolSize: 2, queryTimeoutMs: 600_000 }),
+    buildDataSourceOptions(
+      { connection: { engine: 'postgres', url: urlOf(database), database }, poolSize: 2, queryTimeoutMs: 600_000 },
+      [],
+    ),
   );
   await dataSource.initialize();
   try {

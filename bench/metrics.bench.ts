@@ -18,9 +18,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { Histogram, Registry } from 'prom-client';
 import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
-import { HTTP_DURATION_BUCKETS, HttpDurationHistogram } from '../src/metrics/http-duration.histogram.js';
-import { RequestStatsStore } from '../src/metrics/request-stats.store.js';
-import { RouteTemplateResolver } from '../src/metrics/route-template.resolver.js';
+import { HTTP_DURATION_BUCKETS, HttpDurationHistogram } from '../src/metrics/http/http-duration.histogram.js';
+import { RequestStatsStore } from '../src/metrics/http/request-stats.store.js';
+import { RouteTemplateResolver } from '../src/metrics/http/route-template.resolver.js';
 
 const run = promisify(execFile);
 /** Many short interleaved rounds: the median of per-round ratios shrugs off bursts of other load on a shared machine. */

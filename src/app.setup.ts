@@ -6,7 +6,7 @@ import { DASHBOARD_PAGE_ROUTES } from './admin-dashboard/admin-dashboard.constan
 import { ERROR_REPORTER, type ErrorReporter } from './common/errors/error-reporter.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
-import { HttpMetricsRecorder } from './metrics/http-metrics.recorder.js';
+import { HttpMetricsRecorder } from './metrics/http/http-metrics.recorder.js';
 import { PROMETHEUS_PATH } from './metrics/metrics.constants.js';
 
 export const API_PREFIX = 'api/v1';

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { S3Settings } from '../src/backup/backup.config.js';
+import type { S3Settings } from '../src/backup/config/backup.config.js';
 import { BackupFileSystem } from '../src/backup/storage/backup.filesystem.js';
 import { S3BackupStore } from '../src/backup/storage/s3-backup.store.js';
 import { startRecordingProxy, tempDir } from './support/backup-helpers.js';

@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type FactoryProvider, type ModuleMetadata, 
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { readFileSync } from 'node:fs';
-import { backupConfig } from './backup.config.js';
+import { backupConfig } from './config/backup.config.js';
 import { APP_VERSION_TOKEN, S3_BACKUP_STORE } from './backup.constants.js';
 import { BackupMetrics } from './backup.metrics.js';
 import { BACKUP_MODULE_OPTIONS, type BackupModuleOptions } from './backup.options.js';
@@ -16,6 +16,7 @@ import { createBackupEngine } from './engines/backup-engine.factory.js';
 import { PostgresClient } from './engines/postgres.client.js';
 import { ProcessRunner } from './engines/process.runner.js';
 import { SqliteClient } from './engines/sqlite.client.js';
+import { BackupHealthContribution } from './health/backup.health.js';
 import { BackupController } from './http/backup.controller.js';
 import { BACKUP_LOCK } from './lock/backup.lock.js';
 import { createBackupLock } from './lock/backup-lock.factory.js';
@@ -62,6 +63,7 @@ const PROVIDERS: Provider[] = [
   BackupPruner,
   BackupRestorer,
   BackupService,
+  BackupHealthContribution,
   { provide: APP_VERSION_TOKEN, useFactory: readAppVersion },
   {
     provide: BACKUP_ENGINE,
@@ -77,7 +79,8 @@ const PROVIDERS: Provider[] = [
  * retention, restore, the schedule and the admin endpoints. Configured by its own BACKUP_* and
  * AWS_* variables and by what the host passes in `forRoot`/`forRootAsync` (the database, Redis,
  * the metrics registry). Endpoints are admin-only through `@AdminOnly()` metadata, which the host's
- * global guard enforces. Global because the host's health report reads BackupStatusService.
+ * global guard enforces; the backup check of the host's health report is contributed with
+ * `@ContributesToHealth()`.
  */
 @Module({})
 export class BackupModule {
@@ -89,7 +92,6 @@ export class BackupModule {
     const schedule = options.schedule ?? true;
     return {
       module: BackupModule,
-      global: true,
       imports: [ConfigModule.forFeature(backupConfig), ...(schedule ? [ScheduleModule.forRoot()] : []), ...(options.imports ?? [])],
       controllers: (options.endpoints ?? true) ? [BackupController] : [],
       providers: [

@@ -1,5 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { ConfigError, intVar, stringVar } from '../config/env.util.js';
+import { ConfigError, intVar, stringVar } from '../common/config/env.util.js';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 

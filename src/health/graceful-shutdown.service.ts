@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { healthConfig, type HealthConfig } from './health.config.js';
+import { healthConfig, type HealthConfig } from './config/health.config.js';
 
 /**
  * SIGTERM handling for orchestrators: readiness turns 503 at once, traffic keeps being served

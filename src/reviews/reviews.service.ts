@@ -1,13 +1,13 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { MeasureTime } from '../metrics/measure-time.decorator.js';
+import { MeasureTime } from '../metrics/operations/measure-time.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageDto, pageWindow, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import { TransactionRunner } from '../database/transaction.runner.js';
 import { cachePattern } from '../cache/cache-key.js';
 import { CACHE_TTL } from '../cache/cache.constants.js';
-import { CacheEvict, Cached } from '../cache/cache.decorators.js';
+import { CacheEvict, Cached } from '../cache/decorators/cache.decorators.js';
 import { Mentor } from '../mentors/mentor.entity.js';
 import { MENTOR_CACHE } from '../mentors/mentors.constants.js';
 import { ReviewDto, type CreateReviewDto } from './review.dto.js';

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { backupConfig, type BackupConfig } from '../../src/backup/backup.config.js';
+import { backupConfig, type BackupConfig } from '../../src/backup/config/backup.config.js';
 import { S3_BACKUP_STORE } from '../../src/backup/backup.constants.js';
 import { BackupModule } from '../../src/backup/backup.module.js';
 import { BackupService } from '../../src/backup/backup.service.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { backupConfig, type BackupConfig } from '../backup.config.js';
+import { backupConfig, type BackupConfig } from '../config/backup.config.js';
 import { S3_BACKUP_STORE } from '../backup.constants.js';
 import { BackupError, errorMessage, type BackupStage } from '../backup.errors.js';
 import { BACKUP_MODULE_OPTIONS, type BackupModuleOptions } from '../backup.options.js';

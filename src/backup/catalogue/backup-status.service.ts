@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CronTime } from 'cron';
-import { backupConfig, type BackupConfig } from '../backup.config.js';
+import { backupConfig, type BackupConfig } from '../config/backup.config.js';
 import { BackupMetrics } from '../backup.metrics.js';
 import { BACKUP_MODULE_OPTIONS, type BackupModuleOptions } from '../backup.options.js';
 import { BackupCatalogue } from './backup-catalogue.service.js';

@@ -4,23 +4,26 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
-import { CacheCoreModule } from '../../cache/cache.module.js';
-import { cacheConfig, type CacheConfig } from '../../cache/cache.config.js';
+import { CacheModule } from '../../cache/cache.module.js';
 import { CacheService } from '../../cache/cache.service.js';
-import { appConfig, type AppConfig } from '../../config/app.config.js';
-import { CONFIG_NAMESPACES, validateConfiguration } from '../../config/configuration.js';
+import { cacheConfig, type CacheConfig } from '../../cache/config/cache.config.js';
+import { instanceId } from '../../common/config/env.util.js';
 import { databaseConfig, type DatabaseConfig } from '../../database/database.config.js';
-import { MetricsCoreModule } from '../../metrics/metrics-core.module.js';
+import { backupConfig } from '../config/backup.config.js';
 import { BackupModule } from '../backup.module.js';
 import type { BackupModuleOptions } from '../backup.options.js';
 import { runBackupCli, type CliContext, type CliIo } from './backup-cli.commands.js';
 
-/** The CLI's options: the host's database and Redis; no connection of its own to close for an SQLite restore. */
-function cliBackupOptions(app: AppConfig, database: DatabaseConfig, cache: CacheConfig): BackupModuleOptions {
+/** What the CLI reads from the environment, validated before the context starts. */
+const CLI_CONFIGURATION = [databaseConfig, backupConfig, cacheConfig];
+
+/** The CLI's options: the app's database and Redis; no connection of its own to close for an SQLite restore. */
+function cliBackupOptions(database: DatabaseConfig): BackupModuleOptions {
+  const cache: CacheConfig = cacheConfig();
   const redis = cache.redis;
   return {
     database: database.connection,
-    instanceId: app.instanceId,
+    instanceId: instanceId(),
     redis: redis && {
       host: redis.host,
       port: redis.port,
@@ -35,11 +38,10 @@ function cliBackupOptions(app: AppConfig, database: DatabaseConfig, cache: Cache
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }),
-    MetricsCoreModule,
-    CacheCoreModule,
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [databaseConfig] }),
+    CacheModule.forRootAsync({ useFactory: cacheConfig }),
     BackupModule.forRootAsync({
-      inject: [appConfig.KEY, databaseConfig.KEY, cacheConfig.KEY],
+      inject: [databaseConfig.KEY],
       useFactory: cliBackupOptions,
       endpoints: false,
       schedule: false,
@@ -62,7 +64,7 @@ async function clearCacheAfterRestore(cache: CacheService, io: CliIo): Promise<v
 
 /** The CLI's Nest application context: configuration, cache and backups, no HTTP server and no schedule. */
 export async function createBackupCliContext(): Promise<CliContext> {
-  validateConfiguration();
+  for (const load of CLI_CONFIGURATION) load();
   const app = await NestFactory.createApplicationContext(BackupCliModule, { logger: ['error', 'warn'], abortOnError: false });
   return { app, afterRestore: (io) => clearCacheAfterRestore(app.get(CacheService), io) };
 }

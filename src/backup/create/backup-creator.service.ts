@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
-import { backupConfig, type BackupConfig } from '../backup.config.js';
+import { backupConfig, type BackupConfig } from '../config/backup.config.js';
 import { APP_VERSION_TOKEN } from '../backup.constants.js';
 import { BackupError, errorMessage } from '../backup.errors.js';
 import type { ProgressListener } from '../backup.progress.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { ConfigError } from '../../config/env.util.js';
+import { ConfigError } from '../../common/config/env.util.js';
 import { PostgresAdvisoryLocks } from '../../common/postgres/postgres-advisory-lock.js';
-import type { BackupConfig } from '../backup.config.js';
+import type { BackupConfig } from '../config/backup.config.js';
 import type { BackupModuleOptions } from '../backup.options.js';
 import type { BackupFileSystem } from '../storage/backup.filesystem.js';
 import { databaseIdentity } from '../catalogue/database-identity.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { backupConfig, MIN_RETENTION_DAYS, type BackupConfig } from '../backup.config.js';
+import { backupConfig, MIN_RETENTION_DAYS, type BackupConfig } from '../config/backup.config.js';
 import { BackupError, errorMessage } from '../backup.errors.js';
 import { BackupCatalogue, type StoredBackup } from '../catalogue/backup-catalogue.service.js';
 import { timeOfStem } from '../catalogue/backup.naming.js';

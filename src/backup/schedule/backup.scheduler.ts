@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { backupConfig, type BackupConfig } from '../backup.config.js';
+import { backupConfig, type BackupConfig } from '../config/backup.config.js';
 import { BACKUP_CRON_JOB, BACKUP_SHARED_STATUS_INTERVAL } from '../backup.constants.js';
 import { errorMessage } from '../backup.errors.js';
 import { BackupService } from '../backup.service.js';

@@ -10,7 +10,7 @@ import {
 import { Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BackupConfig, S3Settings } from '../backup.config.js';
+import type { BackupConfig, S3Settings } from '../config/backup.config.js';
 import type { BackupModuleOptions } from '../backup.options.js';
 import type { BackupS3Copy } from '../catalogue/backup.manifest.js';
 import { S3_KEY_PREFIX } from '../catalogue/backup.naming.js';
