@@ -1,4 +1,4 @@
-import type { BackupConfig } from './backup/backup.config.js';
+import type { BackupConfig } from './backup/config/backup.config.js';
 import { metricsOptions } from './app.module.js';
 import type { DatabaseConfig } from './database/database.config.js';
 import { metricsConfig } from './metrics/config/metrics.config.js';

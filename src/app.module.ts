@@ -1,14 +1,19 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { dirname } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
 import { dashboardConfig } from './admin-dashboard/admin-dashboard.config.js';
 import { AdminDashboardModule } from './admin-dashboard/admin-dashboard.module.js';
 import { authConfig } from './auth/auth.config.js';
 import { AuthModule } from './auth/auth.module.js';
-import { backupConfig, type BackupConfig } from './backup/backup.config.js';
+import { backupConfig, type BackupConfig } from './backup/config/backup.config.js';
 import { BackupModule } from './backup/backup.module.js';
+import type { BackupModuleOptions } from './backup/backup.options.js';
 import { CacheModule } from './cache/cache.module.js';
-import { cacheConfig } from './cache/config/cache.config.js';
+import { cacheConfig, type CacheConfig } from './cache/config/cache.config.js';
+import { instanceId } from './common/config/env.util.js';
 import { RequestContextModule } from './common/request-context/request-context.module.js';
 import { appConfig } from './config/app.config.js';
 import { CoursesModule } from './courses/courses.module.js';
@@ -20,6 +25,8 @@ import { healthConfig } from './health/config/health.config.js';
 import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { metricsConfig, type MetricsConfig } from './metrics/config/metrics.config.js';
+import { MetricsSectionsRegistry } from './metrics/metrics-sections.registry.js';
+import { PROMETHEUS_REGISTRY } from './metrics/metrics.constants.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
 import { sentryConfig } from './sentry/sentry.config.js';
@@ -43,6 +50,33 @@ export function metricsOptions(metrics: MetricsConfig, database: DatabaseConfig,
   return { ...metrics, diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir) };
 }
 
+/** What backups take from the rest of the app: the database (and its live connection), Redis, the metrics. */
+function backupOptions(
+  database: DatabaseConfig,
+  registry: Registry,
+  sections: MetricsSectionsRegistry,
+  dataSource: DataSource,
+): BackupModuleOptions {
+  const cache: CacheConfig = cacheConfig();
+  const redis = cache.redis;
+  return {
+    database: database.connection,
+    instanceId: instanceId(),
+    sqliteConnection: dataSource,
+    redis: redis && {
+      host: redis.host,
+      port: redis.port,
+      db: redis.db,
+      username: redis.username,
+      password: redis.password,
+      tls: redis.tls ? {} : undefined,
+    },
+    reservedRedisPrefixes: [cache.namespace],
+    prometheusRegistry: registry,
+    metricsSections: sections,
+  };
+}
+
 const health = HealthModule.forRootAsync({ useFactory: healthConfig });
 
 @Module({
@@ -63,7 +97,10 @@ const health = HealthModule.forRootAsync({ useFactory: healthConfig });
     CoursesModule,
     ReviewsModule,
     health,
-    BackupModule,
+    BackupModule.forRootAsync({
+      inject: [databaseConfig.KEY, PROMETHEUS_REGISTRY, MetricsSectionsRegistry, getDataSourceToken()],
+      useFactory: backupOptions,
+    }),
     AdminDashboardModule.forRoot({ health }),
   ],
 })

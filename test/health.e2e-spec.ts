@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { STATUS_FILE } from '../src/backup/backup-status.service.js';
+import { STATUS_FILE } from '../src/backup/catalogue/backup-status.service.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { adminQuery, ENGINES } from './support/test-database.js';
 

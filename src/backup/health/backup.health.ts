@@ -4,7 +4,7 @@ import {
   type HealthContribution,
   type HealthIndicatorSession,
 } from '../../health/contributions/health-contribution.js';
-import { BackupStatusService } from '../backup-status.service.js';
+import { BackupStatusService } from '../catalogue/backup-status.service.js';
 
 const HOUR_MS = 3_600_000;
 const hours = (ms: number) => Math.round((ms / HOUR_MS) * 10) / 10;

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /**
  * Helpers used by the per-module `registerAs` factories. Each throws a ConfigError whose
  * message names the variable, so a bad value stops the start with one clear line.
@@ -64,6 +66,11 @@ export function enumVar<T extends string>(name: string, allowed: readonly T[], f
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** INSTANCE_ID, read here only: this replica's id in admin views, the host name unless set. */
+export function instanceId(): string {
+  return stringVar('INSTANCE_ID', hostname());
+}
 
 /** NODE_ENV, read here only: every namespace that behaves differently in production asks this. */
 export function nodeEnv(): NodeEnv {
