@@ -2,6 +2,24 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/*
+ * Import rules of the folders that must lift into another Nest app: each names the top-level
+ * entries of src/ it may not import. Imports are relative, so the pattern counts the `../` that
+ * lead from a file at each depth of the folder back to src/.
+ */
+const DOMAIN = ['users', 'mentors', 'courses', 'reviews', 'entities'];
+const HOST = ['auth', 'admin-dashboard', 'sentry', 'demo-data', 'config', 'logging', 'main', 'app\\.module', 'app\\.setup'];
+const OPERATIONS = ['metrics', 'cache', 'backup', 'health'];
+
+function importRules(folder, forbidden, message) {
+  return [1, 2, 3, 4].map((depth) => ({
+    files: [`src/${folder}/${'*/'.repeat(depth - 1)}*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\./){${depth}}(${forbidden.join('|')})(/|\\.js$)`, message }] }],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', '.bench-dist/**', 'eslint.config.js', 'jest.config.js'] },
   js.configs.recommended,
@@ -42,6 +60,28 @@ export default tseslint.config(
       ),
     },
   },
+  { files: ['src/**/*.{ts,js}'], rules: { complexity: ['error', 15] } },
+  ...importRules(
+    'metrics',
+    [...DOMAIN, ...HOST, 'database', 'cache', 'backup', 'health'],
+    'metrics imports neither the app, the domain nor the other modules: they build on it',
+  ),
+  ...importRules(
+    'cache',
+    [...DOMAIN, ...HOST, 'database', 'backup'],
+    'cache imports neither the app, the domain, the database nor backups',
+  ),
+  ...importRules(
+    'health',
+    [...DOMAIN, ...HOST, 'database', 'cache', 'backup'],
+    'health imports neither the app, the domain, the database, cache nor backups: they contribute checks with @ContributesToHealth()',
+  ),
+  ...importRules('backup', [...DOMAIN, ...HOST], 'backup imports neither the app nor the domain'),
+  ...importRules(
+    'database',
+    [...DOMAIN, ...HOST, ...OPERATIONS],
+    'database imports neither the app, the domain (the app hands in its entities) nor the operations modules',
+  ),
   {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {

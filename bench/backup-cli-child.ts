@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { createBackupCliContext, runBackupCli } from '../src/backup/backup.cli.js';
+import { createBackupCliContext } from '../src/backup/cli/backup.cli.js';
+import { runBackupCli } from '../src/backup/cli/backup-cli.commands.js';
 
 /**
  * Runs one backup CLI command in its own process for backup.bench.ts and prints, as the last

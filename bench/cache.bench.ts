@@ -10,7 +10,7 @@ import pg from 'pg';
 import { AppModule } from '../src/app.module.js';
 import { configureApp, createHttpAdapter } from '../src/app.setup.js';
 import { CacheService } from '../src/cache/cache.service.js';
-import { CachedMethodsExplorer } from '../src/cache/cached-methods.explorer.js';
+import { CachedMethodsExplorer } from '../src/cache/decorators/cached-methods.explorer.js';
 import { DemoDataService } from '../src/demo-data/demo-data.service.js';
 import { RedisServerProcess } from '../test/support/redis-server.js';
 

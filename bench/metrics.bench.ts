@@ -17,8 +17,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Histogram, Registry } from 'prom-client';
 import { AppModule } from '../src/app.module.js';
 import { configureApp, createHttpAdapter } from '../src/app.setup.js';
-import { HTTP_DURATION_BUCKETS, HttpDurationHistogram } from '../src/metrics/http-duration.histogram.js';
-import { RequestStatsStore } from '../src/metrics/request-stats.store.js';
+import { HTTP_DURATION_BUCKETS, HttpDurationHistogram } from '../src/metrics/http/http-duration.histogram.js';
+import { RequestStatsStore } from '../src/metrics/http/request-stats.store.js';
 
 const run = promisify(execFile);
 /** Many short interleaved rounds: the median of per-round ratios shrugs off bursts of other load on a shared machine. */

@@ -10,7 +10,7 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { openRequestContext } from './common/request-context/request-context.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { addNoStoreHook } from './health/no-store.decorator.js';
-import { HttpMetricsRecorder } from './metrics/http-metrics.recorder.js';
+import { HttpMetricsRecorder } from './metrics/http/http-metrics.recorder.js';
 import { PROMETHEUS_PATH } from './metrics/metrics.constants.js';
 
 export const API_PREFIX = 'api/v1';
@@ -150,7 +150,7 @@ function useJsonBodies(app: NestFastifyApplication): void {
  */
 export function configureApp(app: NestFastifyApplication, options: { swagger: boolean }): void {
   const fastify = app.getHttpAdapter().getInstance();
-  app.get(HttpMetricsRecorder).attach(app.getHttpAdapter() as FastifyAdapter);
+  app.get(HttpMetricsRecorder).attach(app);
   fastify.addHook('onRoute', addNoStoreHook);
   fastify.addHook('preHandler', openRequestContext);
   useJsonBodies(app);

@@ -1,7 +1,12 @@
-import { Redis } from 'ioredis';
 import Database from 'better-sqlite3';
-import { createBackupCliContext, runBackupCli, type CliIo } from '../src/backup/backup.cli.js';
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createBackupCliContext } from '../src/backup/cli/backup.cli.js';
+import { runBackupCli, type CliIo } from '../src/backup/cli/backup-cli.commands.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
+import { RedisServerProcess } from './support/redis-server.js';
+import { BUILT_MAIN } from './support/spawn-api.js';
 import { createTestApp, withEnv } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -87,12 +92,15 @@ describe('backup CLI (npm run backup)', () => {
 
   it('clears the Redis cache after a restore, and only its own namespace', async () => {
     const namespace = `mentorhub-test-${Date.now().toString(36)}:`;
-    const redis = new Redis('redis://127.0.0.1:6379/0');
+    const server = await RedisServerProcess.create();
+    await server.start();
+    const redis = server.client();
+    await redis.connect();
     try {
       await redis.set(`${namespace}mentor:1:@all`, '"before the restore"');
       await redis.set(`${namespace}foreign-check`, 'x');
       await redis.set(`other-app-${namespace}key`, 'kept');
-      const withRedis = { ...env, REDIS_URL: 'redis://127.0.0.1:6379/0', CACHE_NAMESPACE: namespace };
+      const withRedis = { ...env, REDIS_URL: server.url, CACHE_NAMESPACE: namespace };
       const created = captureIo();
       expect(await withEnv(withRedis, () => runBackupCli(['create'], created, createBackupCliContext))).toBe(0);
       const name = /Created (mentorhub_backup_\d{8}_\d{6})/.exec(created.stdout.join('\n'))![1];
@@ -102,8 +110,8 @@ describe('backup CLI (npm run backup)', () => {
       expect(await redis.exists(`${namespace}mentor:1:@all`, `${namespace}foreign-check`)).toBe(0);
       expect(await redis.get(`other-app-${namespace}key`)).toBe('kept');
     } finally {
-      await redis.del(`other-app-${namespace}key`);
-      await redis.quit();
+      redis.disconnect();
+      await server.destroy();
     }
   });
 
@@ -154,6 +162,16 @@ describe('backup CLI (npm run backup)', () => {
     const forced = captureIo();
     expect(await cli(['prune', '--days', '3', '--force'], forced)).toBe(0);
     expect(forced.stdout.join('\n')).toMatch(/^Pruned 0 backup\(s\) older than 3 days; kept \d+/);
+  });
+
+  it('runs the built CLI through npm run backup without building again when dist/ is current', async () => {
+    const launcher = join(import.meta.dirname, '..', 'src', 'backup', 'cli', 'backup-launcher.ts');
+    const built = statSync(BUILT_MAIN).mtimeMs;
+    const result = spawnSync(process.execPath, [launcher, 'list'], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    expect(result.stderr).not.toContain('Building dist/');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Backups of sqlite database "mentorhub\.sqlite" \(sqlite-[0-9a-f]{16}\) in .* on instance /);
+    expect(statSync(BUILT_MAIN).mtimeMs).toBe(built);
   });
 
   it('prints usage and exits 2 on a bad command line', async () => {

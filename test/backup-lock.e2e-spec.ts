@@ -1,73 +1,129 @@
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { createServer, type Server } from 'node:net';
-import { Redis } from 'ioredis';
-import { BACKUP_LOCK, type BackupLock } from '../src/backup/backup.lock.js';
-import { BackupService } from '../src/backup/backup.service.js';
+import { BACKUP_LOCK, holderFor, type BackupLock } from '../src/backup/lock/backup.lock.js';
+import { BackupService, type ScheduledSlot } from '../src/backup/backup.service.js';
+import { databaseIdentity } from '../src/backup/catalogue/database-identity.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
+import { RedisServerProcess } from './support/redis-server.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { createTestDatabase, type Engine } from './support/test-database.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/0';
+const slot = (iso: string): ScheduledSlot => ({
+  slot: new Date(iso),
+  next: new Date(Date.parse(iso) + 10_000),
+  claimMs: 30_000,
+  verify: false,
+  prune: false,
+});
 
-/** Two app instances on one database and one backup folder, as two replicas would be. */
+/** Two app instances on one database, each with its own backup folder, as two replicas would be. */
 async function twoReplicas(engine: Engine, env: Record<string, string | undefined>) {
-  const dir = await tempDir('mentorhub-backups-');
+  const dirs = [await tempDir('mentorhub-backups-a-'), await tempDir('mentorhub-backups-b-')];
   const database = await createTestDatabase(engine);
-  const common = {
-    BACKUP_DIR: dir.path,
-    BACKUP_ENABLED: 'false',
-    BACKUP_VERIFY_AFTER_BACKUP: 'false',
-    BACKUP_PRUNE_AFTER_BACKUP: 'false',
-    ...env,
-  };
-  const first = await createTestApp({ engine, database, env: common });
-  const second = await createTestApp({ engine, database, env: { ...common, DEMO_DATA: 'false' } });
+  const common = { BACKUP_ENABLED: 'false', BACKUP_VERIFY_AFTER_BACKUP: 'false', BACKUP_PRUNE_AFTER_BACKUP: 'false', ...env };
+  const apps: TestApp[] = [];
+  try {
+    apps.push(await createTestApp({ engine, database, env: { ...common, BACKUP_DIR: dirs[0].path, INSTANCE_ID: 'replica-a' } }));
+    apps.push(
+      await createTestApp({ engine, database, env: { ...common, BACKUP_DIR: dirs[1].path, INSTANCE_ID: 'replica-b', DEMO_DATA: 'false' } }),
+    );
+  } catch (error) {
+    for (const app of apps) await app.close();
+    await database.drop();
+    throw error;
+  }
+  const backups = apps.map((t) => t.app.get(BackupService));
+  const dumps = async () => (await Promise.all(dirs.map((dir) => backupFiles(dir.path)))).flat().filter((file) => !file.endsWith('.json'));
   return {
-    dir,
-    apps: [first, second] as TestApp[],
+    database,
+    apps,
+    backups,
+    dumps,
     close: async () => {
-      await first.close();
-      await second.close();
+      for (const app of apps) await app.close();
       await database.drop();
-      await dir.remove();
+      for (const dir of dirs) await dir.remove();
     },
   };
 }
 
-describe('one backup across replicas', () => {
-  it('runs the cron body once when two instances fire at once (Redis lock)', async () => {
-    const key = `mentorhub-test:backup-lock:${randomBytes(6).toString('hex')}`;
-    const replicas = await twoReplicas('sqlite', { REDIS_URL, BACKUP_LOCK_KEY: key });
-    const redis = new Redis(REDIS_URL);
+/** A pid that no process has now: a child that has already exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+}
+
+describe('one backup per slot across replicas', () => {
+  let redis: RedisServerProcess;
+
+  beforeAll(async () => {
+    redis = await RedisServerProcess.create();
+    await redis.start();
+  });
+  afterAll(async () => {
+    await redis.destroy();
+  });
+
+  const lockCases = (): [string, Engine, () => Record<string, string>][] => [
+    ['Redis', 'sqlite', () => ({ REDIS_URL: redis.url })],
+    ['PostgreSQL advisory', 'postgres', () => ({})],
+  ];
+
+  it.each(lockCases())(
+    '%s lock: each slot runs once, the next slot and a manual backup right after run too',
+    async (_label, engine, env) => {
+      const replicas = await twoReplicas(engine, env());
+      try {
+        expect(replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK).kind).toBe(engine === 'sqlite' ? 'redis' : 'postgres');
+        await Promise.all(replicas.backups.map((backups) => backups.runScheduled(slot('2026-01-01T03:00:00.000Z'))));
+        expect(await replicas.dumps()).toHaveLength(1);
+        // A replica whose timer fires late finds the slot taken.
+        await replicas.backups[1].runScheduled(slot('2026-01-01T03:00:00.000Z'));
+        await replicas.backups[0].runScheduled(slot('2026-01-01T03:00:00.000Z'));
+        expect(await replicas.dumps()).toHaveLength(1);
+        // The next slot, however soon, is a slot of its own.
+        await Promise.all(replicas.backups.map((backups) => backups.runScheduled(slot('2026-01-01T03:00:10.000Z'))));
+        expect(await replicas.dumps()).toHaveLength(2);
+        // Nothing holds the lock once a run is over.
+        await expect(replicas.backups[1].createBackup()).resolves.toMatchObject({ manifest: { trigger: 'manual' } });
+        expect(await replicas.dumps()).toHaveLength(3);
+      } finally {
+        await replicas.close();
+      }
+    },
+  );
+
+  it.each(lockCases())('%s lock: a refused backup says which operation holds the lock on which replica', async (_label, engine, env) => {
+    const replicas = await twoReplicas(engine, env());
+    const lock = replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK);
+    const handle = await lock.tryAcquire(holderFor('replica-a', 'create (scheduled)'));
     try {
-      expect(replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK).kind).toBe('redis');
-      await Promise.all(replicas.apps.map((t) => t.app.get(BackupService).runScheduled()));
-      expect((await backupFiles(replicas.dir.path)).filter((file) => file.endsWith('.sqlite.gz'))).toHaveLength(1);
-      // The winner keeps the key for the settle period (a late replica skips the slot), with an expiry.
-      expect(await redis.pttl(key)).toBeGreaterThan(0);
-      // Only the owner's token releases it: a foreign value is left alone.
-      await redis.set(key, 'someone-else', 'PX', 60_000);
-      const handle = await replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK).tryAcquire();
-      expect(handle).toBeNull();
-      expect(await redis.get(key)).toBe('someone-else');
+      expect(handle).not.toBeNull();
+      await expect(replicas.backups[1].createBackup()).rejects.toMatchObject({
+        code: 'locked',
+        message: expect.stringMatching(/^A backup operation is already running: create \(scheduled\) on instance replica-a since /),
+      });
     } finally {
-      await redis.del(key);
-      redis.disconnect();
+      await handle?.release();
       await replicas.close();
     }
   });
 
-  it('runs the cron body once when two instances fire at once (PostgreSQL advisory lock)', async () => {
-    const key = `mentorhub-test:backup-lock:${randomBytes(6).toString('hex')}`;
-    const replicas = await twoReplicas('postgres', { BACKUP_LOCK_KEY: key });
+  it('takes over a Redis lock whose holder process on this host is gone (a replica restarted after a crash)', async () => {
+    const replicas = await twoReplicas('sqlite', { REDIS_URL: redis.url, BACKUP_LOCK_KEY: 'mentorhub-test-lock:backup' });
+    const client = redis.client();
+    await client.connect();
     try {
-      expect(replicas.apps[0].app.get<BackupLock>(BACKUP_LOCK).kind).toBe('postgres');
-      await Promise.all(replicas.apps.map((t) => t.app.get(BackupService).runScheduled()));
-      expect((await backupFiles(replicas.dir.path)).filter((file) => file.endsWith('.dump'))).toHaveLength(1);
-      // A replica whose timer fires a little later skips the slot: the winner holds the lock for the settle period.
-      await replicas.apps[1].app.get(BackupService).runScheduled();
-      expect((await backupFiles(replicas.dir.path)).filter((file) => file.endsWith('.dump'))).toHaveLength(1);
+      const key = `mentorhub-test-lock:backup:${databaseIdentity({ engine: 'sqlite', path: replicas.database.location }).id}`;
+      const dead = { ...holderFor('replica-a', 'create (manual)'), pid: deadPid(), process: 'an earlier process' };
+      await client.set(key, JSON.stringify({ ...dead, token: 'x' }), 'PX', 600_000);
+      await expect(replicas.backups[1].createBackup()).resolves.toMatchObject({ manifest: { trigger: 'manual' } });
+      // A live holder elsewhere is respected: its lock expires by itself, it is never taken.
+      await client.set(key, JSON.stringify({ ...dead, host: `not-${hostname()}`, token: 'y' }), 'PX', 600_000);
+      await expect(replicas.backups[1].createBackup()).rejects.toMatchObject({ code: 'locked' });
+      expect(JSON.parse((await client.get(key))!)).toMatchObject({ token: 'y' });
     } finally {
+      client.disconnect();
       await replicas.close();
     }
   });
@@ -84,10 +140,8 @@ describe('one backup across replicas', () => {
       env: { BACKUP_DIR: dir.path, BACKUP_ENABLED: 'false', REDIS_URL: `redis://127.0.0.1:${port}/0` },
     });
     try {
-      const started = Date.now();
       const { manifest } = await t.app.get(BackupService).createBackup();
       expect(await backupFiles(dir.path)).toContain(manifest.file);
-      expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       await t.close();
       await dir.remove();

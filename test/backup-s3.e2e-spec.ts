@@ -4,10 +4,11 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { BackupFileSystem } from '../src/backup/backup.filesystem.js';
-import { backupStem } from '../src/backup/backup.naming.js';
+import { BackupFileSystem } from '../src/backup/storage/backup.filesystem.js';
+import { backupStem } from '../src/backup/catalogue/backup.naming.js';
+import { databaseIdentity } from '../src/backup/catalogue/database-identity.js';
 import { BackupService } from '../src/backup/backup.service.js';
-import { BackupStatusService } from '../src/backup/backup-status.service.js';
+import { BackupStatusService } from '../src/backup/catalogue/backup-status.service.js';
 import { snapshotTables, tempDir } from './support/backup-helpers.js';
 import { startS3Server, type TestS3Server } from './support/s3-server.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
@@ -60,21 +61,24 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
 
   const keys = async () =>
     ((await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'backups/' }))).Contents ?? []).map((o) => o.Key).sort();
+  const prefix = () => `backups/${databaseIdentity({ engine: 'sqlite', path: t.database.location }).id}/`;
 
   it('uploads a multi-megabyte backup whose bytes come back identical', async () => {
     const result = await backups.createBackup();
     expect(result.s3).toBe('uploaded');
     const { manifest } = result;
     expect(manifest.sizeBytes).toBeGreaterThan(9 * 1024 * 1024);
-    expect(manifest.s3).toMatchObject({ key: `backups/${manifest.file}`, sizeBytes: manifest.sizeBytes, checkedBy: 'md5' });
+    expect(manifest.s3).toMatchObject({ key: `${prefix()}${manifest.file}`, sizeBytes: manifest.sizeBytes, checkedBy: 'md5' });
 
-    const object = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `backups/${manifest.file}` }));
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `${prefix()}${manifest.file}` }));
     const hash = createHash('sha256');
     for await (const chunk of object.Body as Readable) hash.update(chunk as Buffer);
     expect(hash.digest('hex')).toBe(manifest.sha256);
-    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `backups/${manifest.file}` }));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `${prefix()}${manifest.file}` }));
     expect(head.Metadata?.sha256).toBe(manifest.sha256);
-    expect(await keys()).toEqual(expect.arrayContaining([`backups/${manifest.file}`, `backups/${manifest.name}.json`]));
+    expect(await keys()).toEqual(
+      expect.arrayContaining([`${prefix()}${manifest.file}`, `${prefix()}${manifest.name}.json`, `${prefix()}journal.json`]),
+    );
   });
 
   it('lists a backup that is only in S3 and restores it from there', async () => {
@@ -83,8 +87,11 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
     await rm(join(dir.path, manifest.file));
     await rm(join(dir.path, `${manifest.name}.json`));
 
-    const listed = (await backups.list()).items.find((item) => item.name === manifest.name);
-    expect(listed).toMatchObject({ local: false, s3: true, file: manifest.file, manifest: { sha256: manifest.sha256 } });
+    const listing = await backups.list();
+    expect(listing).toMatchObject({ catalogue: 's3', database: { engine: 'sqlite' } });
+    expect(listing).not.toHaveProperty('instance');
+    const listed = listing.items.find((item) => item.name === manifest.name);
+    expect(listed).toMatchObject({ s3Key: `${prefix()}${manifest.file}`, file: manifest.file, manifest: { sha256: manifest.sha256 } });
 
     await dataSource.query(`UPDATE mentors SET name = 'changed after the backup'`);
     await dataSource.query('DELETE FROM blobs WHERE id > 10');
@@ -96,8 +103,9 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
   it('prunes old backups locally and in S3, keeping the newest verified ones and foreign objects', async () => {
     const now = Date.now();
     const old = (days: number) => backupStem(new Date(now - days * DAY));
-    const fake = async (stem: string, verified: boolean) => {
+    const fake = async (stem: string, verified: boolean, layout: 'prefix' | 'legacy' = 'prefix') => {
       const file = `${stem}.sqlite.gz`;
+      const id = databaseIdentity({ engine: 'sqlite', path: t.database.location }).id;
       const manifest = {
         manifestVersion: 1,
         name: stem,
@@ -109,7 +117,8 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
         createdAt: new Date(now).toISOString(),
         durationMs: 1,
         trigger: 'scheduled',
-        database: 'x',
+        database: 'mentorhub.sqlite',
+        ...(layout === 'prefix' ? { databaseId: id } : {}),
         serverVersion: 'x',
         toolVersion: 'x',
         appVersion: 'x',
@@ -121,10 +130,12 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
         [`${stem}.json`, JSON.stringify(manifest)],
       ]) {
         await writeFile(join(dir.path, name), body);
-        await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `backups/${name}`, Body: body }));
+        await s3.client.send(
+          new PutObjectCommand({ Bucket: s3.bucket, Key: `${layout === 'prefix' ? prefix() : 'backups/'}${name}`, Body: body }),
+        );
       }
     };
-    await fake(old(30), true);
+    await fake(old(30), true, 'legacy');
     await fake(old(20), true);
     await fake(old(10), false);
     await fake(old(8), true);
@@ -138,8 +149,8 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
     for (const stem of [old(30), old(10)]) expect(remaining.some((key) => key?.includes(stem))).toBe(false);
     expect(remaining).toEqual(
       expect.arrayContaining([
-        `backups/${old(8)}.sqlite.gz`,
-        `backups/${old(20)}.json`,
+        `${prefix()}${old(8)}.sqlite.gz`,
+        `${prefix()}${old(20)}.json`,
         'backups/notes.txt',
         `backups/${old(40)}.dump.bak`,
       ]),
@@ -149,17 +160,19 @@ describe('backups to S3 (s3rver on 127.0.0.1)', () => {
     expect(local.some((file) => file.startsWith(old(30)) || file.startsWith(old(10)))).toBe(false);
   });
 
-  it("counts another replica's verified backup in S3 for this replica's freshness", async () => {
+  it("counts another replica's verified backup in S3 for this replica's freshness, and lists the same", async () => {
     const { manifest } = await backups.createBackup();
     await backups.verifyBackup(manifest.name);
     const otherDir = await tempDir('mentorhub-replica-');
-    const replica = await createTestApp({ engine: 'sqlite', env: { ...s3.env, BACKUP_DIR: otherDir.path, BACKUP_ENABLED: 'true' } });
+    const replica = await createTestApp({
+      engine: 'sqlite',
+      database: t.database,
+      env: { ...s3.env, BACKUP_DIR: otherDir.path, BACKUP_ENABLED: 'true', DEMO_DATA: 'false' },
+    });
     try {
       const status = replica.app.get(BackupStatusService);
-      for (let attempt = 0; attempt < 50 && status.getStatus().lastVerifiedAt !== manifest.createdAt; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(status.getStatus()).toMatchObject({ lastVerifiedAt: manifest.createdAt, stale: false });
+      expect(status.getStatus()).toMatchObject({ lastVerifiedAt: manifest.createdAt, stale: false, catalogue: 's3' });
+      expect(await replica.app.get(BackupService).list()).toEqual(await backups.list());
     } finally {
       await replica.close();
       await otherDir.remove();

@@ -3,15 +3,15 @@ import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { BackupFileSystem } from '../src/backup/backup.filesystem.js';
-import { BACKUP_LOCK, type BackupLock } from '../src/backup/backup.lock.js';
+import { BackupFileSystem } from '../src/backup/storage/backup.filesystem.js';
+import { BACKUP_LOCK, holderFor, type BackupLock } from '../src/backup/lock/backup.lock.js';
 import { BackupService } from '../src/backup/backup.service.js';
-import { BackupStatusService } from '../src/backup/backup-status.service.js';
+import { BackupStatusService } from '../src/backup/catalogue/backup-status.service.js';
 import { MetricsSectionsRegistry } from '../src/metrics/metrics-sections.registry.js';
 import { PROMETHEUS_REGISTRY } from '../src/metrics/metrics.constants.js';
 import type { Registry } from 'prom-client';
 import { backupFiles, snapshotTables, tempDir } from './support/backup-helpers.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, withEnv, type TestApp } from './support/test-app.js';
 import { adminQuery, ENGINES } from './support/test-database.js';
 
 /** The real filesystem, except that one armed step throws: a failure injected between the steps of a restore. */
@@ -256,9 +256,10 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
         .expect(({ body }) => expect(body.name).toBe('after the backup'));
     });
 
-    it('refuses to restore while another connection holds the database, changing nothing', async () => {
+    it('refuses to restore while another connection holds the database, writing nothing (not even a safety backup)', async () => {
       const { manifest } = await backups.createBackup();
       const before = await snapshotTables(dataSource);
+      const filesBefore = await backupFiles(dir.path);
       const Database = (await import('better-sqlite3')).default;
       const other = new Database(t.database.location);
       other.prepare('SELECT COUNT(*) FROM users').get();
@@ -268,6 +269,7 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
         other.close();
       }
       expect(await snapshotTables(dataSource)).toEqual(before);
+      expect(await backupFiles(dir.path)).toEqual(filesBefore);
     });
   }
 
@@ -283,7 +285,8 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
       expect(created.body).toMatchObject({ s3: 'disabled', manifest: { name, engine } });
 
       const listed = await request(t.http).get('/api/v1/admin/backups').set(auth()).expect(200);
-      expect(listed.body.items[0]).toMatchObject({ name, local: true, s3: false, manifest: { sha256: created.body.manifest.sha256 } });
+      expect(listed.body).toMatchObject({ catalogue: 'local', instance: expect.any(String), database: { engine } });
+      expect(listed.body.items[0]).toMatchObject({ name, s3Key: null, manifest: { sha256: created.body.manifest.sha256 } });
 
       const verified = await request(t.http).post(`/api/v1/admin/backups/${name}/verify`).set(auth()).expect(200);
       expect(verified.body.verification.ok).toBe(true);
@@ -295,7 +298,13 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
         enabled: false,
         nextRunAt: null,
         running: null,
+        catalogue: 'local',
+        database: { engine, id: created.body.manifest.databaseId },
       });
+      expect(status.body.recentRuns.slice(0, 2)).toMatchObject([
+        { operation: 'verify', outcome: 'succeeded', backup: name },
+        { operation: 'create', trigger: 'manual', outcome: 'succeeded', backup: name },
+      ]);
     });
 
     it('exposes Prometheus series and a backup section for the admin metrics', async () => {
@@ -312,11 +321,11 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
 
     it('answers 409 while another instance holds the backup lock', async () => {
       const lock = t.app.get<BackupLock>(BACKUP_LOCK);
-      const handle = await lock.tryAcquire();
+      const handle = await lock.tryAcquire(holderFor('another-replica', 'create (manual)'));
       expect(handle).not.toBeNull();
       try {
         const response = await request(t.http).post('/api/v1/admin/backups').set(auth()).expect(409);
-        expect(response.body.message).toMatch(/already running/);
+        expect(response.body.message).toMatch(/already running: create \(manual\) on instance another-replica since /);
       } finally {
         await handle!.release();
       }
@@ -338,7 +347,7 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
 describe('pg_dump failure (postgres)', () => {
   it('gives a failed run, no backup file, and a recorded failure', async () => {
     const dir = await tempDir('mentorhub-backups-');
-    // The in-process lock: the advisory lock would need a new connection too, and fail first.
+    // The lock file: the advisory lock would need a new connection too, and fail first.
     const t = await createTestApp({ engine: 'postgres', env: { BACKUP_DIR: dir.path, BACKUP_ENABLED: 'false', BACKUP_LOCK: 'local' } });
     // The app keeps its open connections; pg_dump's new connection is refused, as with wrong credentials.
     await adminQuery(`ALTER DATABASE ${t.database.location} WITH ALLOW_CONNECTIONS false`);
@@ -355,6 +364,34 @@ describe('pg_dump failure (postgres)', () => {
       await adminQuery(`ALTER DATABASE ${t.database.location} WITH ALLOW_CONNECTIONS true`);
       await t.close();
       await dir.remove();
+    }
+  });
+
+  it('fails fast, naming both versions, when the server is newer than pg_dump', async () => {
+    const dir = await tempDir('mentorhub-backups-');
+    const bin = await tempDir('mentorhub-fake-pg-dump-');
+    const calls = join(bin.path, 'dumps');
+    // A pg_dump of an old major version; a real dump through it would leave a mark.
+    await writeFile(
+      join(bin.path, 'pg_dump'),
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 9.6.24"; exit 0; fi\necho dumped >> ${calls}\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const t = await createTestApp({ engine: 'postgres', env: { BACKUP_DIR: dir.path, BACKUP_ENABLED: 'false' } });
+    try {
+      const server = String((await t.app.get(DataSource).query('SHOW server_version'))[0].server_version).split(' ')[0];
+      const failure = withEnv({ PATH: `${bin.path}:${process.env.PATH ?? ''}` }, () => t.app.get(BackupService).createBackup());
+      await expect(failure).rejects.toMatchObject({
+        code: 'failed',
+        stage: 'dump',
+        message: `pg_dump 9.6 cannot back up PostgreSQL server ${server}: the client tools must be of major version ${server.split('.')[0]} or newer`,
+      });
+      await expect(readFile(calls, 'utf8')).rejects.toThrow(/ENOENT/);
+      expect(await backupFiles(dir.path)).toEqual([]);
+    } finally {
+      await t.close();
+      await dir.remove();
+      await bin.remove();
     }
   });
 });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { Authenticated } from '../src/common/access/access.decorators.js';
 import { cachePattern } from '../src/cache/cache-key.js';
-import { CacheEvict, Cached } from '../src/cache/cache.decorators.js';
+import { CacheEvict, Cached } from '../src/cache/decorators/cache.decorators.js';
 import { CacheService } from '../src/cache/cache.service.js';
 import { RequestContext } from '../src/common/request-context/request-context.js';
 import { createTestApp, type TestApp } from './support/test-app.js';

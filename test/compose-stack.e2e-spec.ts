@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { validateConfiguration } from '../src/config/configuration.js';
-import { ConfigError } from '../src/config/env.util.js';
+import { validateConfiguration } from '../src/app.module.js';
+import { ConfigError } from '../src/common/config/env.util.js';
 import { createTestApp, withEnv } from './support/test-app.js';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -41,6 +41,17 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
 
   const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
+  /** Tokens of students who have not reviewed this mentor yet (a student reviews a mentor once). */
+  const studentsWithoutReviewOf = async (mentorId: number, count: number): Promise<string[]> => {
+    const rows: { email: string }[] = await t.app
+      .get(DataSource)
+      .query(
+        `SELECT email FROM users WHERE role = 'student' AND id NOT IN (SELECT author_id FROM reviews WHERE mentor_id = ${mentorId}) ORDER BY id LIMIT ${count}`,
+      );
+    expect(rows).toHaveLength(count);
+    return Promise.all(rows.map(({ email }) => t.login(email, DEMO_PASSWORD)));
+  };
+
   describe('demo data', () => {
     it('seeds an empty database with at least 50 mentors, 300 courses and 1,000 reviews', async () => {
       const dataSource = t.app.get(DataSource);
@@ -162,10 +173,11 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
     });
 
     it('lets a signed-in student post one and updates the rating', async () => {
+      const [student] = await studentsWithoutReviewOf(4, 1);
       const before = (await request(t.http).get('/api/v1/mentors/4').expect(200)).body as MentorBody;
       const { body } = await request(t.http)
         .post('/api/v1/mentors/4/reviews')
-        .set(auth(studentToken))
+        .set(auth(student))
         .send({ rating: 5, text: 'Excellent' })
         .expect(201);
       expect(body).toMatchObject({ mentor_id: 4, rating: 5, text: 'Excellent' });
@@ -187,14 +199,31 @@ describe.each(ENGINES)('domain endpoints (%s)', (engine) => {
       await request(t.http).post('/api/v1/mentors/4/reviews').set(auth(studentToken)).send({ rating: 4, text: 'a\u0000b' }).expect(400);
     });
 
+    it('answers 409 to a second review of the same mentor by the same student, even when both are sent at once', async () => {
+      const [student] = await studentsWithoutReviewOf(3, 1);
+      const before = (await request(t.http).get('/api/v1/mentors/3').expect(200)).body as MentorBody;
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          request(t.http).post('/api/v1/mentors/3/reviews').set(auth(student)).send({ rating: 4, text: 'Twice?' }),
+        ),
+      );
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      const conflict = responses.find((r) => r.status === 409)!;
+      expect(conflict.body).toMatchObject({ statusCode: 409, message: 'You have already reviewed mentor 3' });
+      await request(t.http).post('/api/v1/mentors/3/reviews').set(auth(student)).send({ rating: 2, text: 'Again' }).expect(409);
+      const after = (await request(t.http).get('/api/v1/mentors/3').expect(200)).body as MentorBody;
+      expect(after.review_count).toBe(before.review_count + 1);
+    });
+
     it('keeps the rating exact when many students post at once', async () => {
+      const students = await studentsWithoutReviewOf(5, 20);
       const before = (await request(t.http).get('/api/v1/mentors/5').expect(200)).body as MentorBody;
       const ratings = Array.from({ length: 20 }, (_, i) => (i % 5) + 1);
       const responses = await Promise.all(
-        ratings.map((rating) =>
+        ratings.map((rating, i) =>
           request(t.http)
             .post('/api/v1/mentors/5/reviews')
-            .set(auth(studentToken))
+            .set(auth(students[i]))
             .send({ rating, text: `parallel ${rating}` }),
         ),
       );

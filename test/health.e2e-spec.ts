@@ -6,15 +6,18 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { STATUS_FILE } from '../src/backup/backup-status.service.js';
+import { STATUS_FILE } from '../src/backup/catalogue/backup-status.service.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { adminQuery, ENGINES } from './support/test-database.js';
+
+// The machine's CPU is shared with other work and can read 100 %; these tests are about the other checks.
+const IGNORE_MACHINE_CPU = { HEALTH_CPU_THRESHOLD: '100' };
 
 describe.each(ENGINES)('health probes (%s)', (engine) => {
   describe('with the database up', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await createTestApp({ engine });
+      t = await createTestApp({ engine, env: IGNORE_MACHINE_CPU });
     });
     afterAll(() => t.close());
 
@@ -41,7 +44,7 @@ describe.each(ENGINES)('health probes (%s)', (engine) => {
   });
 
   it('reports the database unreachable: ready 503, live 200, detailed error 503', async () => {
-    const t = await createTestApp({ engine });
+    const t = await createTestApp({ engine, env: IGNORE_MACHINE_CPU });
     try {
       if (engine === 'sqlite') {
         await t.app.get(DataSource).destroy();
@@ -93,7 +96,7 @@ describe('a database that hangs (postgres pool exhausted)', () => {
       expect(ready.body.error.database.status).toBe('down');
       await request(t.http).get('/api/v1/health/live').expect(200);
       const detailed = await request(t.http).get('/api/v1/health/detailed').expect(503);
-      expect(detailed.body.issues[0]).toMatchObject({ check: 'database', message: 'database check timed out after 300 ms' });
+      expect(detailed.body.issues[0]).toMatchObject({ check: 'database', message: expect.stringMatching(/timeout of 300ms exceeded/) });
       await hog;
       await request(t.http).get('/api/v1/health/ready').expect(200);
     } finally {

@@ -42,19 +42,24 @@ describe('graceful shutdown', () => {
       }
     };
     const workers = Array.from({ length: 16 }, () => worker());
-    await sleep(500);
-
-    const sigtermAt = Date.now();
-    api.child.kill('SIGTERM');
-    await sleep(200);
-    const readiness = await fetch(`${base}/health/ready`);
-    expect(readiness.status).toBe(503);
-    expect(((await readiness.json()) as { details: { shutdown: { status: string } } }).details.shutdown.status).toBe('down');
-    expect((await fetch(`${base}/health/live`)).status).toBe(200);
-
-    const exitCode = await api.exited;
-    stopLoad = true;
-    await Promise.all(workers);
+    let exitCode: number | null;
+    let sigtermAt = Number.POSITIVE_INFINITY;
+    try {
+      await sleep(500);
+      sigtermAt = Date.now();
+      api.child.kill('SIGTERM');
+      await sleep(200);
+      const readiness = await fetch(`${base}/health/ready`);
+      expect(readiness.status).toBe(503);
+      expect(((await readiness.json()) as { details: { shutdown: { status: string } } }).details.shutdown.status).toBe('down');
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      exitCode = await api.exited;
+    } finally {
+      // A failed expectation above must not leave the load loops (and Jest) running.
+      stopLoad = true;
+      await api.stop('SIGKILL');
+      await Promise.all(workers);
+    }
 
     expect(exitCode).toBe(0);
     const beforeSigterm = outcomes.filter((o) => o.startedAt < sigtermAt);

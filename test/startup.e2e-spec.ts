@@ -36,6 +36,10 @@ describe('starting the built API', () => {
       /^Invalid configuration: ADMIN_PASSWORD is still the placeholder/,
     ],
     [{ DATABASE_POOL_SIZE: '1' }, /^Invalid configuration: DATABASE_POOL_SIZE must be an integer between 2 and 200/],
+    // The operations modules take their options from the app, which validates them at start all the same.
+    [{ METRICS_SLOW_MS: 'fast' }, /^Invalid configuration: METRICS_SLOW_MS must be an integer between 1 and 3600000, got "fast"$/],
+    [{ CACHE_NAMESPACE: 'two words:' }, /^Invalid configuration: CACHE_NAMESPACE must be up to 64 letters/],
+    [{ HEALTH_CHECK_TIMEOUT_MS: '5' }, /^Invalid configuration: HEALTH_CHECK_TIMEOUT_MS must be an integer between 10 and 60000, got "5"$/],
     [
       { SENTRY_DSN: 'https://sentry.example.com/42' },
       /^Invalid configuration: SENTRY_DSN must be a Sentry DSN like https:\/\/<key>@<host>\/<project id>/,

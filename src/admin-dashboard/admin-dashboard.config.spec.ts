@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/env.util.js';
+import { ConfigError } from '../common/config/env.util.js';
 import { dashboardConfig } from './admin-dashboard.config.js';
 
 describe('dashboard config', () => {

@@ -1,5 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { intVar } from '../config/env.util.js';
+import { intVar } from '../common/config/env.util.js';
 
 export const dashboardConfig = registerAs('dashboard', () => ({
   /** Period of the live stream's events; one snapshot per period is built, however many clients listen. */

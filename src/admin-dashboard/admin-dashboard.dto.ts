@@ -1,4 +1,4 @@
-import type { HealthCheckDto, HealthIssueDto, ReportStatus } from '../health/health-report.dto.js';
+import type { HealthCheckDto, HealthIssueDto, ReportStatus } from '../health/report/health-report.dto.js';
 import type { AdminMetricsDto } from '../metrics/metrics.dto.js';
 
 /** The health part of a dashboard event: the detailed report without its figures (the metrics carry them). */

@@ -1,5 +1,4 @@
-import { Module } from '@nestjs/common';
-import { HealthModule } from '../health/health.module.js';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DashboardAssetsService } from './dashboard-assets.service.js';
 import { DashboardSnapshotService } from './dashboard-snapshot.service.js';
 import { DashboardStreamController } from './dashboard-stream.controller.js';
@@ -11,8 +10,12 @@ import { DashboardStreamService } from './dashboard-stream.service.js';
  * (metrics view, health report, shutdown signal); none of them depends on it.
  */
 @Module({
-  imports: [HealthModule],
   controllers: [DashboardStreamController],
   providers: [DashboardAssetsService, DashboardSnapshotService, DashboardStreamService],
 })
-export class AdminDashboardModule {}
+export class AdminDashboardModule {
+  /** `health` is the app's HealthModule as the app set it up: the dashboard shares that instance. */
+  static forRoot({ health }: { health: DynamicModule }): DynamicModule {
+    return { module: AdminDashboardModule, imports: [health] };
+  }
+}

@@ -1,14 +1,12 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { isEmail } from 'class-validator';
-import { ConfigError, enumVar, intVar, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../config/env.util.js';
-import { NODE_ENVS } from '../config/app.config.js';
+import { ConfigError, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../common/config/env.util.js';
 
 /** Development-only default: the start is refused with it in production. */
 export const DEV_JWT_SECRET = 'mentorhub-dev-only-secret-do-not-use-in-production';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
-export const authConfig = registerAs('auth', () => {
-  const production = enumVar('NODE_ENV', NODE_ENVS, 'development') === 'production';
+function readJwtSecret(production: boolean): string {
   const jwtSecret = stringVar('JWT_SECRET', DEV_JWT_SECRET);
   if (production && jwtSecret === DEV_JWT_SECRET) {
     throw new ConfigError('JWT_SECRET is the development default; set a random secret of 32+ characters when NODE_ENV=production');
@@ -19,6 +17,10 @@ export const authConfig = registerAs('auth', () => {
   if (production && PLACEHOLDER_SECRET.test(jwtSecret)) {
     throw new ConfigError('JWT_SECRET is still the placeholder from the example files; set a random secret');
   }
+  return jwtSecret;
+}
+
+function readAdmin(production: boolean): { email: string; password: string } | undefined {
   const adminEmail = optionalStringVar('ADMIN_EMAIL')?.toLowerCase();
   const adminPassword = optionalStringVar('ADMIN_PASSWORD');
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
@@ -34,13 +36,18 @@ export const authConfig = registerAs('auth', () => {
   if (production && adminPassword !== undefined && PLACEHOLDER_SECRET.test(adminPassword)) {
     throw new ConfigError('ADMIN_PASSWORD is still the placeholder from the example files');
   }
+  return adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined;
+}
+
+export const authConfig = registerAs('auth', () => {
+  const production = nodeEnv() === 'production';
   return {
     production,
-    jwtSecret,
+    jwtSecret: readJwtSecret(production),
     jwtExpiresInSeconds: intVar('JWT_EXPIRES_IN', 3600, { min: 60, max: 30 * 24 * 3600 }),
     /** Login attempts per minute per client address: each one costs a scrypt derivation (16 MiB, some CPU). */
     loginRateLimit: intVar('LOGIN_RATE_LIMIT', 10, { min: 1, max: 100_000 }),
-    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+    admin: readAdmin(production),
   };
 });
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseModule } from '../database/database.module.js';
 import { User } from '../users/user.entity.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { authConfig, type AuthConfig } from './auth.config.js';
@@ -15,6 +16,7 @@ import { PasswordHasher } from './password.hasher.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([User]),
+    DatabaseModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: AuthConfig) => ({

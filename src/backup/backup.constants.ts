@@ -7,5 +7,5 @@ export const BACKUP_CRON_JOB = 'mentorhub-backup';
 /** Version of this application recorded in each manifest. */
 export const APP_VERSION_TOKEN = Symbol('mentorhub:backup:app-version');
 
-/** SchedulerRegistry name of the interval that reads the shared backup status from S3. */
+/** SchedulerRegistry name of the interval that reads the run journal again. */
 export const BACKUP_SHARED_STATUS_INTERVAL = 'mentorhub-backup-shared-status';

@@ -1,6 +1,7 @@
 export type BackupErrorCode = 'invalid_name' | 'not_found' | 'in_progress' | 'locked' | 'checksum_mismatch' | 'refused' | 'failed';
 
-export const BACKUP_STAGES = ['lock', 'dump', 'manifest', 's3-upload', 'verify', 'restore', 'prune'] as const;
+/** Where a backup operation failed; `interrupted`: its process died before it finished. */
+export const BACKUP_STAGES = ['lock', 'dump', 'manifest', 's3-upload', 'verify', 'restore', 'prune', 'interrupted'] as const;
 export type BackupStage = (typeof BACKUP_STAGES)[number];
 
 /**
@@ -17,4 +18,9 @@ export class BackupError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { PROMETHEUS_REGISTRY } from '../metrics/metrics.constants.js';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { BACKUP_MODULE_OPTIONS, type BackupModuleOptions } from './backup.options.js';
 import { BACKUP_STAGES, type BackupStage } from './backup.errors.js';
 
-/** Prometheus series of the backup module, on the shared registry. */
+/** Prometheus series of the backup module, on the host's registry. */
 @Injectable()
 export class BackupMetrics {
   readonly lastSuccess: Gauge;
@@ -17,8 +17,8 @@ export class BackupMetrics {
   readonly runs: Counter<'result'>;
   readonly failures: Counter<'stage'>;
 
-  constructor(@Inject(PROMETHEUS_REGISTRY) registry: Registry) {
-    const registers = [registry];
+  constructor(@Inject(BACKUP_MODULE_OPTIONS) options: BackupModuleOptions) {
+    const registers = [options.prometheusRegistry ?? new Registry()];
     this.lastSuccess = new Gauge({
       name: 'mentorhub_backup_last_success_timestamp_seconds',
       help: 'Unix time of the last successful backup',

@@ -1,325 +1,219 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
-import { MetricsSectionsRegistry } from '../metrics/metrics-sections.registry.js';
-import type { BackupConfig } from './backup.config.js';
-import type { BackupEngine, DatabaseDescription, TrialRestoreResult } from './backup.engine.js';
-import { BackupFileSystem, type FileDigest } from './backup.filesystem.js';
-import { LocalBackupLock } from './backup.lock.js';
-import type { BackupManifest } from './backup.manifest.js';
-import { BackupMetrics } from './backup.metrics.js';
-import { backupStem } from './backup.naming.js';
-import { BackupService } from './backup.service.js';
-import { BackupStatusService } from './backup-status.service.js';
-import type { S3BackupStore } from './s3-backup.store.js';
+import { buildBackups, FakeEngine, fakeS3, tempFolder, visibleFiles, type UnitBackups } from '../../test/support/backup-unit.js';
+import type { BackupManifest } from './catalogue/backup.manifest.js';
+import { backupStem } from './catalogue/backup.naming.js';
+import { beginRun } from './catalogue/run-journal.js';
+import { holderFor } from './lock/backup.lock.js';
 
-const DAY = 24 * 3600 * 1000;
+const S3 = { bucket: 'b', region: 'r', accessKeyId: 'a', secretAccessKey: 's', retries: 2, retryDelayMs: 1 };
+const slotAt = (iso: string, verify = false) => ({
+  slot: new Date(iso),
+  next: new Date(Date.parse(iso) + 60_000),
+  claimMs: 60_000,
+  verify,
+  prune: false,
+});
 
-/** An engine whose dump writes fixed bytes, or fails after writing some. */
-class FakeEngine implements BackupEngine {
-  readonly engine = 'sqlite' as const;
-  readonly format = 'sqlite-gzip' as const;
-  failDump = false;
-  dumps = 0;
-  restored: string[] = [];
-  /** When set, dumps wait until it resolves (a backup that is still running). */
-  gate: Promise<void> | null = null;
-
-  constructor(private readonly files: BackupFileSystem) {}
-
-  async describe(): Promise<DatabaseDescription> {
-    return { database: 'fake.sqlite', serverVersion: 'SQLite 3', toolVersion: 'fake', latestMigration: 'M1' };
-  }
-
-  async dump(destination: string): Promise<FileDigest> {
-    this.dumps++;
-    if (this.gate) await this.gate;
-    const bytes = Buffer.from(`backup number ${this.dumps}`);
-    await writeFile(destination, this.failDump ? bytes.subarray(0, 4) : bytes);
-    if (this.failDump) throw new Error('disk full');
-    return { sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length };
-  }
-
-  async trialRestore(): Promise<TrialRestoreResult> {
-    return { integrity: 'ok', rowCounts: { users: 1 } };
-  }
-
-  async restore(file: string): Promise<void> {
-    this.restored.push(file);
-  }
-}
-
-/** An S3 store that fails a number of uploads first. */
-function fakeS3(failures: number) {
-  const store = {
-    uploads: 0,
-    texts: new Map<string, string>(),
-    bucket: 'fake',
-    keyOf: (file: string) => `backups/${file}`,
-    async upload(_path: string, file: string) {
-      store.uploads++;
-      if (store.uploads <= failures) throw new Error('connection refused');
-      return { key: `backups/${file}`, uploadedAt: new Date().toISOString(), sizeBytes: 1, checkedBy: 'md5' as const };
-    },
-    async putText(file: string, text: string) {
-      store.texts.set(file, text);
-    },
-    async getText() {
-      return undefined;
-    },
-    async list() {
-      return [];
-    },
-    destroy: () => undefined,
-  };
-  return store;
-}
-
-const baseConfig: BackupConfig = {
-  dir: '',
-  enabled: true,
-  cron: '0 3 * * *',
-  retentionDays: 7,
-  retentionForce: false,
-  keepLast: 2,
-  verifyAfterBackup: true,
-  pruneAfterBackup: true,
-  lock: 'local',
-  lockKey: 'k',
-  lockTtlMs: 60_000,
-  lockSettleMs: 0,
-  redisUrl: undefined,
-  s3: undefined,
-};
-
-describe('BackupService (fakes for the engine and S3)', () => {
-  let dir: string;
-  let files: BackupFileSystem;
+describe('BackupService (real module, fake engine and S3)', () => {
+  let dir: { path: string; remove(): Promise<void> };
   let engine: FakeEngine;
-  let registry: Registry;
-  let status: BackupStatusService;
-  let lock: LocalBackupLock;
-
-  async function build(config: Partial<BackupConfig> = {}, s3: ReturnType<typeof fakeS3> | null = null) {
-    const full = { ...baseConfig, dir, ...config };
-    registry = new Registry();
-    status = new BackupStatusService(full, files, new BackupMetrics(registry), new MetricsSectionsRegistry());
-    await status.onModuleInit();
-    return new BackupService(full, engine, lock, '9.9.9', files, status, s3 as unknown as S3BackupStore | null);
-  }
-  const ours = async () => (await readdir(dir)).filter((file) => !file.startsWith('.mentorhub_backup_status')).sort();
+  const open: UnitBackups[] = [];
+  const build = async (...args: Parameters<typeof buildBackups> extends [string, FakeEngine, ...infer Rest] ? Rest : never) => {
+    const built = await buildBackups(dir.path, engine, ...args);
+    open.push(built);
+    return built;
+  };
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'mentorhub-backup-unit-'));
-    files = new BackupFileSystem();
-    engine = new FakeEngine(files);
-    registry = new Registry();
-    lock = new LocalBackupLock();
+    dir = await tempFolder();
+    engine = new FakeEngine();
   });
   afterEach(async () => {
-    await lock.close();
-    await rm(dir, { recursive: true, force: true });
+    for (const built of open.splice(0)) await built.close();
+    await dir.remove();
   });
 
-  it('writes the backup and its manifest, and nothing else', async () => {
-    const service = await build();
+  it('writes the backup and its manifest, naming the database, and records the run', async () => {
+    const { service, status } = await build();
     const { manifest, s3 } = await service.createBackup();
     expect(s3).toBe('disabled');
-    expect(await ours()).toEqual([manifest.file, `${manifest.name}.json`].sort());
-    expect(JSON.parse(await readFile(join(dir, `${manifest.name}.json`), 'utf8'))).toMatchObject({
-      appVersion: '9.9.9',
+    expect(await visibleFiles(dir.path)).toEqual([manifest.file, `${manifest.name}.json`].sort());
+    expect(JSON.parse(await readFile(join(dir.path, `${manifest.name}.json`), 'utf8'))).toMatchObject({
+      appVersion: expect.any(String),
       latestMigration: 'M1',
       trigger: 'manual',
+      databaseId: expect.stringMatching(/^sqlite-[0-9a-f]{16}$/),
+    });
+    expect(status.getStatus().recentRuns[0]).toMatchObject({
+      operation: 'create',
+      outcome: 'succeeded',
+      backup: manifest.name,
+      instance: 'unit-1',
     });
   });
 
   it('leaves no file after a failed dump, records the failure and counts it', async () => {
-    const service = await build();
+    const { service, status, registry } = await build();
     engine.failDump = true;
     await expect(service.createBackup()).rejects.toMatchObject({ code: 'failed', stage: 'dump', message: 'disk full' });
-    expect(await ours()).toEqual([]);
-    expect(status.getStatus()).toMatchObject({ lastRunOk: false, lastFailure: { stage: 'dump', reason: 'disk full' } });
+    expect(await readdir(dir.path)).not.toEqual(expect.arrayContaining([expect.stringMatching(/partial|\.sqlite\.gz$/)]));
+    expect(status.getStatus()).toMatchObject({ lastRunOk: false, lastFailure: { stage: 'dump', reason: 'disk full', instance: 'unit-1' } });
+    expect(status.getStatus().recentRuns[0]).toMatchObject({ outcome: 'failed', stage: 'dump' });
     expect(await registry.getSingleMetricAsString('mentorhub_backup_failures_total')).toContain('stage="dump"} 1');
   });
 
   it('retries a failed upload with backoff, then keeps the local backup and records an S3 failure', async () => {
     const s3 = fakeS3(10);
-    const service = await build(
-      { s3: { bucket: 'b', region: 'r', accessKeyId: 'a', secretAccessKey: 's', retries: 2, retryDelayMs: 1 } },
-      s3,
-    );
+    const { service, status } = await build({ s3: S3 }, s3);
     const result = await service.createBackup();
     expect(s3.uploads).toBe(3);
     expect(result).toMatchObject({ s3: 'failed', s3Error: 'S3 upload failed: connection refused' });
-    expect(await ours()).toEqual([result.manifest.file, `${result.manifest.name}.json`].sort());
+    expect(await visibleFiles(dir.path)).toEqual([result.manifest.file, `${result.manifest.name}.json`].sort());
     expect(status.getStatus()).toMatchObject({ lastRunOk: true, lastFailure: { stage: 's3-upload' } });
   });
 
-  it('succeeds on a retry and records the S3 copy in both manifests', async () => {
+  it('succeeds on a retry and records the S3 copy in both manifests, and the journal in S3', async () => {
     const s3 = fakeS3(1);
-    const service = await build(
-      { s3: { bucket: 'b', region: 'r', accessKeyId: 'a', secretAccessKey: 's', retries: 2, retryDelayMs: 1 } },
-      s3,
-    );
+    const { service } = await build({ s3: S3 }, s3);
     const result = await service.createBackup();
     expect(result.s3).toBe('uploaded');
-    const local = JSON.parse(await readFile(join(dir, `${result.manifest.name}.json`), 'utf8')) as BackupManifest;
-    expect(local.s3).toMatchObject({ key: `backups/${result.manifest.file}`, checkedBy: 'md5' });
-    expect(JSON.parse(s3.texts.get(`${result.manifest.name}.json`)!)).toEqual(local);
+    const local = JSON.parse(await readFile(join(dir.path, `${result.manifest.name}.json`), 'utf8')) as BackupManifest;
+    expect(local.s3).toMatchObject({ key: `backups/db/${result.manifest.file}`, checkedBy: 'md5' });
+    expect(JSON.parse(s3.texts.get(`backups/db/${result.manifest.name}.json`)!)).toEqual(local);
+    expect(JSON.parse(s3.texts.get('backups/db/journal.json')!)).toMatchObject({ lastSuccess: { name: result.manifest.name } });
   });
 
-  it('refuses a second operation while one runs (409 on the API)', async () => {
-    const service = await build();
-    let open!: () => void;
-    engine.gate = new Promise<void>((resolve) => (open = resolve));
+  it('refuses a second operation while one runs in this process', async () => {
+    const { service } = await build();
+    let release!: () => void;
+    engine.gate = new Promise<void>((resolve) => (release = resolve));
     const first = service.createBackup();
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     await expect(service.createBackup()).rejects.toMatchObject({ code: 'in_progress' });
     await expect(service.verifyBackup(backupStem(new Date()))).rejects.toMatchObject({ code: 'in_progress' });
-    open();
+    release();
     await first;
   });
 
-  it('skips the scheduled run when another instance holds the lock, without throwing', async () => {
-    const service = await build();
-    const other = await lock.tryAcquire();
-    await expect(service.runScheduled()).resolves.toBeUndefined();
-    await expect(service.createBackup()).rejects.toMatchObject({ code: 'locked' });
-    expect(engine.dumps).toBe(0);
-    await other!.release();
+  it('refuses a manual backup while another process runs one, saying what runs where', async () => {
+    const { service, lock } = await build();
+    const other = await lock.tryAcquire(holderFor('api-7', 'create (scheduled)'));
+    try {
+      await expect(service.createBackup()).rejects.toMatchObject({
+        code: 'locked',
+        message: expect.stringMatching(/^A backup operation is already running: create \(scheduled\) on instance api-7 since \d{4}-/),
+      });
+      expect(engine.dumps).toBe(0);
+    } finally {
+      await other!.release();
+    }
+    // Released means free: no hold after a run, so the next backup starts at once.
+    await expect(service.createBackup()).resolves.toMatchObject({ manifest: { trigger: 'manual' } });
+  });
+
+  it('runs each slot on exactly one of two replicas, and every slot, however close together', async () => {
+    const first = await build({}, null, 'api-1');
+    const second = await build({}, null, 'api-2');
+    for (const iso of ['2026-01-01T03:00:00.000Z', '2026-01-01T03:00:10.000Z', '2026-01-01T03:00:20.000Z']) {
+      await Promise.all([first.service.runScheduled(slotAt(iso)), second.service.runScheduled(slotAt(iso))]);
+    }
+    const runs = (await first.status.read()).recentRuns.filter((run) => run.trigger === 'scheduled');
+    expect(runs.map((run) => run.slot).sort()).toEqual([
+      '2026-01-01T03:00:00.000Z',
+      '2026-01-01T03:00:10.000Z',
+      '2026-01-01T03:00:20.000Z',
+    ]);
+    expect(runs.every((run) => run.outcome === 'succeeded')).toBe(true);
+    expect(engine.dumps).toBe(3);
+    const manifests = (await visibleFiles(dir.path)).filter((file) => file.endsWith('.json'));
+    const slots = await Promise.all(
+      manifests.map(async (file) => (JSON.parse(await readFile(join(dir.path, file), 'utf8')) as BackupManifest).slot),
+    );
+    expect(slots.sort()).toEqual(runs.map((run) => run.slot).sort());
+  });
+
+  it('lets a slot wait for a backup that is still running, then runs it', async () => {
+    const { service, status } = await build();
+    let release!: () => void;
+    engine.gate = new Promise<void>((resolve) => (release = resolve));
+    const other = await buildBackups(dir.path, engine, {}, null, 'api-2');
+    open.push(other);
+    const manual = other.service.createBackup();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const scheduled = service.runScheduled(slotAt(new Date().toISOString()));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    release();
+    await Promise.all([manual, scheduled]);
+    expect((await status.read()).recentRuns.map((run) => [run.trigger, run.outcome])).toEqual([
+      ['scheduled', 'succeeded'],
+      ['manual', 'succeeded'],
+    ]);
   });
 
   it('never throws from the cron body when the backup fails', async () => {
-    const service = await build();
+    const { service, status } = await build();
     engine.failDump = true;
-    await expect(service.runScheduled()).resolves.toBeUndefined();
+    await expect(service.runScheduled(slotAt('2026-01-01T03:00:00.000Z'))).resolves.toBeUndefined();
     expect(status.getStatus().lastFailure?.stage).toBe('dump');
   });
 
-  it('runs verify and prune after a scheduled backup', async () => {
-    const service = await build();
-    await service.runScheduled();
-    const [manifestFile] = (await ours()).filter((file) => file.endsWith('.json'));
-    expect(JSON.parse(await readFile(join(dir, manifestFile), 'utf8')).verification).toMatchObject({ ok: true, rowCounts: { users: 1 } });
+  it('verifies after a scheduled backup', async () => {
+    const { service, status } = await build();
+    await service.runScheduled(slotAt(new Date().toISOString(), true));
+    const [manifestFile] = (await visibleFiles(dir.path)).filter((file) => file.endsWith('.json'));
+    expect(JSON.parse(await readFile(join(dir.path, manifestFile), 'utf8')).verification).toMatchObject({
+      ok: true,
+      rowCounts: { users: 1 },
+    });
     expect(status.getStatus()).toMatchObject({ stale: false, lastRunOk: true });
   });
 
-  describe('prune', () => {
-    async function fakeBackup(ageDays: number, verification?: boolean) {
-      const stem = backupStem(new Date(Date.now() - ageDays * DAY));
-      await writeFile(join(dir, `${stem}.sqlite.gz`), 'x');
-      const manifest = {
-        manifestVersion: 1,
-        name: stem,
-        file: `${stem}.sqlite.gz`,
-        engine: 'sqlite',
-        format: 'sqlite-gzip',
-        sizeBytes: 1,
-        sha256: 'a'.repeat(64),
-        createdAt: new Date(Date.now() - ageDays * DAY).toISOString(),
-        durationMs: 1,
+  describe('after a process died mid-run', () => {
+    it('removes its partial files, records the run as interrupted and counts it, at the next start', async () => {
+      const first = await build();
+      const dead = {
+        id: 'dead-run',
+        operation: 'create' as const,
+        trigger: 'manual' as const,
+        instance: 'api-9',
+        startedAt: '2026-01-01T03:00:00.000Z',
+        outcome: 'running' as const,
       };
-      const verified =
-        verification === undefined ? {} : { verification: { ok: verification, verifiedAt: manifest.createdAt, durationMs: 1 } };
-      await writeFile(join(dir, `${stem}.json`), JSON.stringify({ ...manifest, ...verified }));
-      return stem;
-    }
+      await first.journal.update((state) => beginRun(state, dead));
+      await first.close();
+      open.splice(open.indexOf(first), 1);
+      const ours = `.mentorhub_backup_20260101_030000.sqlite.gz.${first.status.getStatus().database.id}.1a2b3c4d.partial`;
+      const theirs = '.mentorhub_backup_20260101_030000.dump.postgres-0123456789abcdef.5e6f7a8b.partial';
+      for (const file of [ours, theirs]) await writeFile(join(dir.path, file), 'half a dump');
 
-    it('deletes old backups and their manifests, keeps the newest verified ones and never touches foreign files', async () => {
-      const service = await build({ keepLast: 2 });
-      const stems = {
-        d1: await fakeBackup(1),
-        d5: await fakeBackup(5, false),
-        d9: await fakeBackup(9, true),
-        d12: await fakeBackup(12),
-        d20: await fakeBackup(20, true),
-        d40: await fakeBackup(40, true),
-        d400: await fakeBackup(400, true),
-      };
-      const foreign = [
-        'notes.txt',
-        `${stems.d400}.sqlite.gz.bak`,
-        'mentorhub_backup_latest.sqlite.gz',
-        `.${stems.d40}.sqlite.gz.0a0b.partial`,
-      ];
-      for (const file of foreign) await writeFile(join(dir, file), 'keep');
-      const result = await service.prune();
-      expect(result.deleted.sort()).toEqual([stems.d12, stems.d40, stems.d400].sort());
-      const left = await readdir(dir);
-      for (const file of foreign) expect(left).toContain(file);
-      for (const stem of [stems.d1, stems.d5, stems.d9, stems.d20])
-        expect(left).toEqual(expect.arrayContaining([`${stem}.sqlite.gz`, `${stem}.json`]));
-      for (const stem of result.deleted) expect(left).not.toEqual(expect.arrayContaining([`${stem}.sqlite.gz`]));
-      for (const stem of result.deleted) expect(left).not.toEqual(expect.arrayContaining([`${stem}.json`]));
+      const restarted = await build();
+      const files = await readdir(dir.path);
+      expect(files).not.toContain(ours);
+      // Another database sharing the folder may be writing this one right now.
+      expect(files).toContain(theirs);
+      expect(restarted.status.getStatus()).toMatchObject({
+        lastRunOk: false,
+        lastFailure: { stage: 'interrupted', instance: 'api-9' },
+        running: null,
+      });
+      expect(restarted.status.getStatus().recentRuns[0]).toMatchObject({ id: 'dead-run', outcome: 'interrupted' });
+      expect(await restarted.registry.getSingleMetricAsString('mentorhub_backup_failures_total')).toContain('stage="interrupted"} 1');
+      expect(await restarted.registry.getSingleMetricAsString('mentorhub_backup_runs_total')).toContain('result="failure"} 1');
     });
 
-    it('refuses to prune when the newest backup failed its verification', async () => {
-      const service = await build();
-      await fakeBackup(30, true);
-      await fakeBackup(0, false);
-      await expect(service.prune()).rejects.toMatchObject({ code: 'refused', message: /failed its verification/ });
-      expect((await ours()).length).toBe(4);
-    });
-
-    it('refuses a retention below 7 days unless forced', async () => {
-      const service = await build();
-      await expect(service.prune({ retentionDays: 2 })).rejects.toMatchObject({ code: 'refused' });
-      await expect(service.prune({ retentionDays: 2, force: true })).resolves.toMatchObject({ retentionDays: 2 });
-    });
-  });
-
-  describe('status', () => {
-    it('is stale when the last verified backup is older than the period plus margin (26 h for daily)', async () => {
-      const service = await build();
-      // No backup yet: a new deployment has one period (plus margin) to make its first.
-      expect(status.getStatus()).toMatchObject({ stale: false, lastVerifiedAt: null, staleAfterMs: 26 * 3600 * 1000 });
-      expect(status.getStatus(new Date(Date.now() + 27 * 3600 * 1000)).stale).toBe(true);
-      const { manifest } = await service.createBackup();
-      await service.verifyBackup(manifest.name);
-      const created = new Date(manifest.createdAt).getTime();
-      expect(status.getStatus(new Date(created + 25 * 3600 * 1000)).stale).toBe(false);
-      expect(status.getStatus(new Date(created + 27 * 3600 * 1000)).stale).toBe(true);
-      expect(status.getStatus().nextRunAt).toMatch(/T03:00:00\.000Z$/);
-    });
-
-    it('survives a restart: the status file and the manifests on disk are read back', async () => {
-      const service = await build();
-      engine.failDump = true;
-      await service.createBackup().catch(() => undefined);
-      engine.failDump = false;
-      const { manifest } = await service.createBackup();
-      await build();
-      expect(status.getStatus()).toMatchObject({ lastSuccess: { name: manifest.name }, lastFailure: { stage: 'dump' }, lastRunOk: true });
-      // The gauges a dashboard shows come back with it, not only after the next backup.
-      const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
-      expect(await gauge('mentorhub_backup_last_size_bytes')).toBe(manifest.sizeBytes);
-      expect(await gauge('mentorhub_backup_last_duration_seconds')).toBe(manifest.durationMs / 1000);
-      expect(await gauge('mentorhub_backup_last_success_timestamp_seconds')).toBe(new Date(manifest.createdAt).getTime() / 1000);
-    });
-
-    it('tells Prometheus whether scheduled backups are on (the backup-age alert only counts then)', async () => {
-      const enabled = async () => (await registry.getSingleMetric('mentorhub_backup_enabled')!.get()).values[0]?.value;
-      await build();
-      expect(await enabled()).toBe(1);
-      await build({ enabled: false });
-      expect(await enabled()).toBe(0);
-    });
-
-    it("counts a new deployment's first period from the first start with the folder, not from each restart", async () => {
-      await build();
-      expect(status.getStatus().stale).toBe(false);
-      const statusFile = join(
-        dir,
-        (await readdir(dir)).find((file) => file.startsWith('.mentorhub_backup_status'))!,
-      );
-      const saved = JSON.parse(await readFile(statusFile, 'utf8')) as { trackedSince: string };
-      expect(Date.now() - new Date(saved.trackedSince).getTime()).toBeLessThan(60_000);
-      // Started three days ago, never backed up: a restart now is stale at once.
-      await writeFile(statusFile, JSON.stringify({ ...saved, trackedSince: new Date(Date.now() - 3 * 86_400_000).toISOString() }));
-      await build();
-      expect(status.getStatus()).toMatchObject({ stale: true, lastSuccess: null });
+    it('leaves a running backup alone while its process holds the lock', async () => {
+      const { service, status } = await build();
+      let release!: () => void;
+      engine.gate = new Promise<void>((resolve) => (release = resolve));
+      const running = service.createBackup();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const other = await buildBackups(dir.path, engine, {}, null, 'api-2');
+      open.push(other);
+      expect((await other.status.read()).activeRun).toMatchObject({ operation: 'create', instance: 'unit-1', outcome: 'running' });
+      release();
+      await running;
+      expect((await status.read()).recentRuns[0]).toMatchObject({ outcome: 'succeeded' });
     });
   });
 });

@@ -1,4 +1,4 @@
-/** Preset TTLs in seconds (SPEC "Cache"). */
+/** Preset TTLs in seconds, one per kind of data, for @Cached() and CacheService.set(). */
 export const CACHE_TTL = {
   user: 600,
   mentor: 900,

@@ -1,5 +1,9 @@
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { CacheStoreName } from './cache-store.js';
+import { MetricsSectionsRegistry } from '../metrics/metrics-sections.registry.js';
+import { PROMETHEUS_REGISTRY } from '../metrics/metrics.constants.js';
+import { CacheService } from './cache.service.js';
+import type { CacheStoreName } from './stores/cache-store.js';
 
 /** The `cache` section of the admin metrics JSON (snake_case, like the rest of it). */
 export interface CacheMetricsSnapshot {
@@ -23,7 +27,7 @@ export interface CacheMetricsSnapshot {
  * Prometheus view of the same counters. Values are read at scrape time from the plain counters
  * the hot path increments, so a cache hit costs an integer increment, not a metric update.
  */
-export function registerCachePrometheusMetrics(registry: Registry, read: () => CacheMetricsSnapshot): void {
+function registerCachePrometheusMetrics(registry: Registry, read: () => CacheMetricsSnapshot): void {
   const counter = (name: string, help: string, pick: (snapshot: CacheMetricsSnapshot) => number) =>
     new Counter({
       name: `mentorhub_cache_${name}_total`,
@@ -75,4 +79,23 @@ export function registerCachePrometheusMetrics(registry: Registry, read: () => C
       this.set(read().memory_entries);
     },
   });
+}
+
+/**
+ * The cache's figures in the app's metrics module when it has one: the `cache` section of the
+ * admin view and the Prometheus metrics. Without a metrics module the cache runs all the same.
+ */
+@Injectable()
+export class CacheMetrics implements OnModuleInit {
+  constructor(
+    private readonly cache: CacheService,
+    @Optional() private readonly sections?: MetricsSectionsRegistry,
+    @Optional() @Inject(PROMETHEUS_REGISTRY) private readonly registry?: Registry,
+  ) {}
+
+  onModuleInit(): void {
+    const read = () => this.cache.metrics();
+    this.sections?.register('cache', read);
+    if (this.registry) registerCachePrometheusMetrics(this.registry, read);
+  }
 }

@@ -1,13 +1,10 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Registry } from 'prom-client';
+import { Inject, Injectable } from '@nestjs/common';
 import { RequestContext } from '../common/request-context/request-context.js';
-import { MetricsSectionsRegistry } from '../metrics/metrics-sections.registry.js';
-import { PROMETHEUS_REGISTRY } from '../metrics/metrics.constants.js';
-import { cacheConfig, type CacheConfig } from './cache.config.js';
+import { cacheConfig, type CacheConfig } from './config/cache.config.js';
 import { assertValidKey, assertValidPattern, buildCacheKey, invalidKeyError, scopeSegment } from './cache-key.js';
-import type { CacheStatus, CacheStoreName } from './cache-store.js';
-import { registerCachePrometheusMetrics, type CacheMetricsSnapshot } from './cache.metrics.js';
-import { FailoverCacheStore } from './failover-cache.store.js';
+import type { CacheStatus, CacheStoreName } from './stores/cache-store.js';
+import type { CacheMetricsSnapshot } from './cache.metrics.js';
+import { FailoverCacheStore } from './stores/failover-cache.store.js';
 
 export interface CachedCallOptions {
   ttl: number;
@@ -36,7 +33,7 @@ function toMilliseconds(ttlSeconds: number): number {
  * hit and on a miss alike. Never throws because of Redis: it falls back to memory.
  */
 @Injectable()
-export class CacheService implements OnModuleInit {
+export class CacheService {
   private readonly namespace: string;
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Bumped by every invalidation: a load that overlapped one does not store its (possibly old) result. */
@@ -49,15 +46,8 @@ export class CacheService implements OnModuleInit {
   constructor(
     private readonly store: FailoverCacheStore,
     @Inject(cacheConfig.KEY) config: CacheConfig,
-    private readonly sections: MetricsSectionsRegistry,
-    @Inject(PROMETHEUS_REGISTRY) private readonly prometheus: Registry,
   ) {
     this.namespace = config.namespace;
-  }
-
-  onModuleInit(): void {
-    this.sections.register('cache', () => this.metrics());
-    registerCachePrometheusMetrics(this.prometheus, () => this.metrics());
   }
 
   // Not async, like read(): a hit goes through as few promises as possible.

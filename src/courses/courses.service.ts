@@ -1,10 +1,10 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { MeasureTime } from '../metrics/measure-time.decorator.js';
+import { MeasureTime } from '../metrics/operations/measure-time.decorator.js';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
 import { CACHE_TTL } from '../cache/cache.constants.js';
-import { Cached } from '../cache/cache.decorators.js';
+import { Cached } from '../cache/decorators/cache.decorators.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { CourseDto, type SearchCoursesQueryDto } from './course.dto.js';
 import { Course } from './course.entity.js';

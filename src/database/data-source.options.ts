@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from './database.config.js';
-import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { TypeOrmLogger } from './typeorm.logger.js';
 
@@ -11,10 +10,13 @@ interface SqliteHandle {
   function(name: string, options: { deterministic: boolean }, implementation: (value: unknown) => unknown): unknown;
 }
 
+/** The entities TypeORM maps: the app's, handed in (this module knows none of them). */
+export type DatabaseEntities = NonNullable<DataSourceOptions['entities']>;
+
 /** Builds TypeORM options for either engine; DatabaseMigrator runs the migrations at start, never `synchronize`. */
-export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+export function buildDataSourceOptions(config: DatabaseConfig, entities: DatabaseEntities): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsRun: false,
     migrationsTransactionMode: 'each' as const,

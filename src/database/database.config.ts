@@ -1,5 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { ConfigError, intVar, stringVar } from '../config/env.util.js';
+import { ConfigError, intVar, stringVar } from '../common/config/env.util.js';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -49,7 +49,7 @@ export function parseDatabaseUrl(raw: string): DatabaseConnection {
 
 export const databaseConfig = registerAs('database', () => ({
   connection: parseDatabaseUrl(stringVar('DATABASE_URL', DEFAULT_DATABASE_URL)),
-  // At least 2: start-up work holds one connection for its advisory lock while it runs on another.
+  // At least 2, so one long transaction never holds up every other query.
   poolSize: intVar('DATABASE_POOL_SIZE', 10, { min: 2, max: 200 }),
   queryTimeoutMs: intVar('DATABASE_QUERY_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
 }));

@@ -19,6 +19,11 @@ describe('generateDemoData', () => {
     expect(new Set(data.users.map((u) => u.email)).size).toBe(data.users.length);
   });
 
+  it('gives each mentor at most one review per student', () => {
+    const pairs = collect().reviews.map((r) => `${r.mentorId}:${r.authorId}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
+  });
+
   it('is deterministic', () => {
     expect(collect()).toEqual(collect());
   });

@@ -206,10 +206,13 @@ export function* generateDemoData(
 
     const reviews: ReviewRow[] = [];
     let ratingSum = 0;
-    for (let r = 0; r < size.reviewsPerMentor && studentIds.length > 0; r++) {
+    // A student reviews a mentor at most once, as the API enforces.
+    const authors = new Set<number>();
+    while (authors.size < Math.min(size.reviewsPerMentor, studentIds.length)) authors.add(pick(studentIds));
+    for (const authorId of authors) {
       const rating = 1 + Math.min(4, Math.floor(random() * 3 + random() * 3));
       ratingSum += rating;
-      reviews.push({ id: ++reviewId, mentorId, authorId: pick(studentIds), rating, text: pick(REVIEW_TEXTS), createdAt: date(365) });
+      reviews.push({ id: ++reviewId, mentorId, authorId, rating, text: pick(REVIEW_TEXTS), createdAt: date(365) });
     }
 
     const mentor: MentorRow = {

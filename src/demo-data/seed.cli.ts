@@ -4,14 +4,18 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { PasswordHasher } from '../auth/password.hasher.js';
-import { CONFIG_NAMESPACES, validateConfiguration } from '../config/configuration.js';
-import { ConfigError } from '../config/env.util.js';
+import { ConfigError } from '../common/config/env.util.js';
+import { databaseConfig } from '../database/database.config.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { ENTITIES } from '../entities.js';
 import { DEFAULT_DEMO_SIZE } from './demo-data.generator.js';
 import { DEMO_PASSWORD, DemoDataService } from './demo-data.service.js';
 
 @Module({
-  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES }), DatabaseModule],
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [databaseConfig] }),
+    DatabaseModule.forRoot({ entities: ENTITIES }),
+  ],
   // The service only: the initializer that adds demo data at API start must not run here.
   providers: [DemoDataService, PasswordHasher],
 })
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
     reviewsPerMentor: positiveInt('reviews-per-mentor', values['reviews-per-mentor'], DEFAULT_DEMO_SIZE.reviewsPerMentor),
     students: positiveInt('students', values.students, Math.max(DEFAULT_DEMO_SIZE.students, Math.ceil(mentors / 2))),
   };
-  validateConfiguration();
+  databaseConfig();
   const app = await NestFactory.createApplicationContext(SeedModule, { logger: ['error', 'warn'], abortOnError: false });
   try {
     const result = await app.get(DemoDataService).seed(size);

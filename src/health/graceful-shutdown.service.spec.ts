@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GracefulShutdownService } from './graceful-shutdown.service.js';
-import type { HealthConfig } from './health.config.js';
+import type { HealthConfig } from './config/health.config.js';
 
 interface Answer {
   status: number;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
 import type { Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { healthConfig, type HealthConfig } from './health.config.js';
+import { healthConfig, type HealthConfig } from './config/health.config.js';
 
 /** How often, once the server stopped accepting, connections that went idle are closed. */
 const IDLE_SWEEP_MS = 100;

@@ -1,14 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { DatabaseHealthIndicator } from './database.health.js';
+import { DatabaseHealthIndicator } from './indicators/database.health.js';
 import { AccessFrom } from '../common/access/access.decorators.js';
 import { DetailedHealthAccess } from './detailed-health.access.js';
-import { HealthReportDto } from './health-report.dto.js';
-import { HealthReportService } from './health-report.service.js';
 import { NoStore } from './no-store.decorator.js';
-import { ShutdownHealthIndicator } from './shutdown.health.js';
-import { SystemHealthIndicators } from './system.health.js';
+import { HealthReportDto } from './report/health-report.dto.js';
+import { HealthReportService } from './report/health-report.service.js';
+import { ShutdownHealthIndicator } from './indicators/shutdown.health.js';
+import { SystemHealthIndicators } from './indicators/system.health.js';
 
 @ApiTags('health')
 @Controller('health')

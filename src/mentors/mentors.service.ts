@@ -1,5 +1,5 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { MeasureTime } from '../metrics/measure-time.decorator.js';
+import { MeasureTime } from '../metrics/operations/measure-time.decorator.js';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOptionsOrder, Repository } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -7,7 +7,7 @@ import { PageDto, pageWindow } from '../common/dto/pagination.dto.js';
 import { TransactionRunner } from '../database/transaction.runner.js';
 import { cachePattern } from '../cache/cache-key.js';
 import { CACHE_TTL } from '../cache/cache.constants.js';
-import { CacheEvict, Cached } from '../cache/cache.decorators.js';
+import { CacheEvict, Cached } from '../cache/decorators/cache.decorators.js';
 import { MentorDto, type ListMentorsQueryDto, type MentorSort, type UpdateMentorDto } from './mentor.dto.js';
 import { Mentor } from './mentor.entity.js';
 import { MENTOR_CACHE } from './mentors.constants.js';

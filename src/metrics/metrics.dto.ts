@@ -1,4 +1,4 @@
-/** Response of GET /api/v1/admin/metrics: SPEC's field names, plus extras. */
+/** Response of GET /api/v1/admin/metrics. The snake_case names are a contract with dashboards and scripts. */
 export interface SlowEndpointDto {
   endpoint: string;
   method: string;

@@ -1,21 +1,71 @@
-import { Global, Module } from '@nestjs/common';
-import { HttpMetricsRecorder } from './http-metrics.recorder.js';
-import { MetricsCoreModule } from './metrics-core.module.js';
-import { MetricsTokenGuard } from './metrics-token.guard.js';
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions, Global, Module } from '@nestjs/common';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { isExcludedRoute, metricsConfig, type MetricsConfig } from './config/metrics.config.js';
+import { HttpMetricsRecorder } from './http/http-metrics.recorder.js';
+import { RequestStatsStore } from './http/request-stats.store.js';
+import { RouteTemplateResolver } from './http/route-template.resolver.js';
+import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
+import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
-import { PrometheusController } from './prometheus.controller.js';
-import { RouteTemplateResolver } from './route-template.resolver.js';
+import { OperationStatsService } from './operations/operation-stats.service.js';
+import { MetricsTokenGuard } from './prometheus/metrics-token.guard.js';
+import { PrometheusController } from './prometheus/prometheus.controller.js';
+import { SYSTEM_PROBE, SystemMetricsService } from './system/system-metrics.service.js';
+import { SystemPrometheusMetrics } from './system/system.metrics.js';
+import { SystemProbe } from './system/system.probe.js';
+
+/** The options are the `metrics` namespace, under its key: `forRootAsync({ useFactory: metricsConfig })` reads the environment. */
+const { ConfigurableModuleClass } = new ConfigurableModuleBuilder<MetricsConfig>({
+  optionsInjectionToken: metricsConfig.KEY,
+})
+  .setClassMethodName('forRoot')
+  .build();
+
+export type MetricsModuleAsyncOptions = ConfigurableModuleAsyncOptions<MetricsConfig>;
 
 /**
- * The HTTP side of metrics: request recording, the admin metrics API and the Prometheus
- * endpoint. `configureApp` attaches HttpMetricsRecorder to the HTTP server.
+ * Request and operation statistics, the system sampler, the admin metrics API and the Prometheus
+ * endpoint. `configureApp` attaches HttpMetricsRecorder to the HTTP server; a process without
+ * one (the backup CLI) records operations and samples the system all the same.
  */
+// Global: other modules add admin-view sections and Prometheus metrics to it, and health reads its figures, without importing it.
 @Global()
 @Module({
-  imports: [MetricsCoreModule],
   controllers: [MetricsController, PrometheusController],
-  providers: [RouteTemplateResolver, HttpMetricsRecorder, MetricsService, MetricsTokenGuard],
-  exports: [HttpMetricsRecorder, MetricsService],
+  providers: [
+    {
+      provide: PROMETHEUS_REGISTRY,
+      useFactory: () => {
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry });
+        return registry;
+      },
+    },
+    MetricsSectionsRegistry,
+    {
+      provide: RequestStatsStore,
+      inject: [metricsConfig.KEY],
+      useFactory: (config: MetricsConfig) =>
+        new RequestStatsStore({ maxSeries: config.maxSeries, isProbe: (route) => isExcludedRoute(config.excludedPrefixes, route) }),
+    },
+    { provide: SYSTEM_PROBE, useFactory: () => new SystemProbe() },
+    OperationStatsService,
+    SystemMetricsService,
+    SystemPrometheusMetrics,
+    RouteTemplateResolver,
+    HttpMetricsRecorder,
+    MetricsService,
+    MetricsTokenGuard,
+  ],
+  exports: [
+    PROMETHEUS_REGISTRY,
+    MetricsSectionsRegistry,
+    RequestStatsStore,
+    OperationStatsService,
+    SystemMetricsService,
+    HttpMetricsRecorder,
+    MetricsService,
+  ],
 })
-export class MetricsModule {}
+export class MetricsModule extends ConfigurableModuleClass {}

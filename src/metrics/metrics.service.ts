@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
-import { metricsConfig, type MetricsConfig, isExcludedRoute } from './metrics.config.js';
+import { metricsConfig, type MetricsConfig, isExcludedRoute } from './config/metrics.config.js';
 import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
 import type { AdminMetricsDto, EndpointStatsDto, MetricsResetDto } from './metrics.dto.js';
-import { OperationStatsService } from './operation-stats.service.js';
-import { RequestStatsStore, type EndpointStatsSnapshot } from './request-stats.store.js';
-import { SystemMetricsService } from './system-metrics.service.js';
+import { OperationStatsService } from './operations/operation-stats.service.js';
+import { RequestStatsStore, type EndpointStatsSnapshot } from './http/request-stats.store.js';
+import { SystemMetricsService } from './system/system-metrics.service.js';
 import { round2 } from '../common/rounding.js';
 
 /** Length of the popular and slow lists. */

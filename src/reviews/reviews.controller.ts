@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { Roles } from '../common/access/access.decorators.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -24,6 +24,7 @@ export class ReviewsController {
   @Roles('student')
   @ApiCreatedResponse({ type: ReviewDto })
   @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'This student has already reviewed this mentor' })
   create(@Param('id', ParseIdPipe) mentorId: number, @Body() review: CreateReviewDto, @CurrentUser() user: AuthUser): Promise<ReviewDto> {
     return this.reviews.create(mentorId, review, user);
   }

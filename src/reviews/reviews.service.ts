@@ -1,13 +1,13 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { MeasureTime } from '../metrics/measure-time.decorator.js';
+import { MeasureTime } from '../metrics/operations/measure-time.decorator.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageDto, pageWindow, type PaginationQueryDto } from '../common/dto/pagination.dto.js';
 import { TransactionRunner } from '../database/transaction.runner.js';
 import { cachePattern } from '../cache/cache-key.js';
 import { CACHE_TTL } from '../cache/cache.constants.js';
-import { CacheEvict, Cached } from '../cache/cache.decorators.js';
+import { CacheEvict, Cached } from '../cache/decorators/cache.decorators.js';
 import { Mentor } from '../mentors/mentor.entity.js';
 import { MENTOR_CACHE } from '../mentors/mentors.constants.js';
 import { ReviewDto, type CreateReviewDto } from './review.dto.js';
@@ -42,7 +42,9 @@ export class ReviewsService {
   /**
    * Adds the review and refreshes the mentor's rating in one transaction, then drops what was
    * cached about that mentor. Locking the mentor row first makes concurrent reviews of one mentor
-   * take turns, so each recount sees the others.
+   * take turns, so each recount sees the others, and the one-review-per-student check sees any
+   * review committed before it (no unique index: databases created before the rule may hold
+   * duplicates, which stay readable).
    */
   @MeasureTime()
   @CacheEvict((mentorId: number) => [
@@ -59,6 +61,9 @@ export class ReviewsService {
         .where('id = :mentorId', { mentorId })
         .execute();
       if (!locked.affected) throw new NotFoundException(`Mentor ${mentorId} not found`);
+      if (await manager.existsBy(Review, { mentorId, authorId: author.id })) {
+        throw new ConflictException(`You have already reviewed mentor ${mentorId}`);
+      }
       const saved = await manager.save(manager.create(Review, { mentorId, authorId: author.id, rating: input.rating, text: input.text }));
       await manager
         .createQueryBuilder()

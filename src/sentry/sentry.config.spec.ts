@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/env.util.js';
+import { ConfigError } from '../common/config/env.util.js';
 import { sentryConfig } from './sentry.config.js';
 
 function load(env: Record<string, string>) {

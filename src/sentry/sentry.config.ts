@@ -1,6 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { NODE_ENVS } from '../config/app.config.js';
-import { ConfigError, enumVar, optionalStringVar } from '../config/env.util.js';
+import { ConfigError, nodeEnv, optionalStringVar } from '../common/config/env.util.js';
 
 /**
  * A Sentry DSN is `http(s)://<public key>@<host>[:port][/path]/<numeric project id>`. The value is
@@ -32,7 +31,7 @@ function sentryNameVar(name: string, maxLength: number): string | undefined {
 export const sentryConfig = registerAs('sentry', () => ({
   /** Unset: nothing of the Sentry SDK is loaded or started. */
   dsn: parseSentryDsn('SENTRY_DSN', optionalStringVar('SENTRY_DSN')),
-  environment: sentryNameVar('SENTRY_ENVIRONMENT', 64) ?? enumVar('NODE_ENV', NODE_ENVS, 'development'),
+  environment: sentryNameVar('SENTRY_ENVIRONMENT', 64) ?? nodeEnv(),
   release: sentryNameVar('SENTRY_RELEASE', 200),
 }));
 

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CACHE_TTL } from '../cache/cache.constants.js';
-import { Cached } from '../cache/cache.decorators.js';
+import { Cached } from '../cache/decorators/cache.decorators.js';
 import { Mentor } from '../mentors/mentor.entity.js';
 import { UserDto } from './user.dto.js';
 import { User } from './user.entity.js';

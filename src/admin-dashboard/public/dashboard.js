@@ -258,7 +258,29 @@ function render(snapshot) {
 
 // ---- the event stream ---------------------------------------------------------------------
 
-/** Splits the text/event-stream body into events; calls onEvent for each `snapshot` event. */
+/** Reads text/event-stream lines one by one; calls onEvent for each `snapshot` event, onRetry for a retry hint. */
+function eventStreamParser(onEvent, onRetry) {
+  let type = '';
+  let data = [];
+  return (raw) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '') {
+      if (data.length && (type === 'snapshot' || type === '')) onEvent(JSON.parse(data.join('\n')));
+      type = '';
+      data = [];
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const content = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'data') data.push(content);
+    else if (field === 'event') type = content;
+    else if (field === 'retry' && /^\d+$/.test(content)) onRetry(Number(content));
+  };
+}
+
+/** Opens the stream and feeds its body, line by line, to the event parser. */
 async function readStream(token, signal, onOpen, onEvent, onRetry) {
   const response = await fetch(STREAM_URL, {
     headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
@@ -269,31 +291,15 @@ async function readStream(token, signal, onOpen, onEvent, onRetry) {
   if (!response.ok || !response.body) throw new Error(`The stream answered HTTP ${response.status}`);
   onOpen();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  const parseLine = eventStreamParser(onEvent, onRetry);
   let buffer = '';
-  let type = '';
-  let data = [];
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
     buffer += value;
     const lines = buffer.split('\n');
     buffer = lines.pop();
-    for (const raw of lines) {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (line === '') {
-        if (data.length && (type === 'snapshot' || type === '')) onEvent(JSON.parse(data.join('\n')));
-        type = '';
-        data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      const content = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'data') data.push(content);
-      else if (field === 'event') type = content;
-      else if (field === 'retry' && /^\d+$/.test(content)) onRetry(Number(content));
-    }
+    lines.forEach(parseLine);
   }
 }
 

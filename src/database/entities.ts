@@ -1,6 +1,0 @@
-import { Course } from '../courses/course.entity.js';
-import { Mentor } from '../mentors/mentor.entity.js';
-import { Review } from '../reviews/review.entity.js';
-import { User } from '../users/user.entity.js';
-
-export const ENTITIES = [User, Mentor, Course, Review];

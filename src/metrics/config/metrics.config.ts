@@ -1,0 +1,48 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { boolVar, ConfigError, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../../common/config/env.util.js';
+
+/** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
+export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';
+
+/** Comma-separated route prefixes, normalised to a leading slash and no trailing one. */
+export function parsePrefixList(name: string, raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => {
+      if (/\s/.test(item)) throw new ConfigError(`${name} must be a comma-separated list of route prefixes, got "${item}"`);
+      return `/${item.replace(/^\/+|\/+$/g, '')}`;
+    });
+}
+
+/** A token left at the example files' placeholder would guard /metrics with a published value. */
+function metricsToken(): string | undefined {
+  const token = optionalStringVar('METRICS_TOKEN');
+  if (token !== undefined && nodeEnv() === 'production' && PLACEHOLDER_SECRET.test(token)) {
+    throw new ConfigError('METRICS_TOKEN is still the placeholder from the example files; set a random token');
+  }
+  return token;
+}
+
+export const metricsConfig = registerAs('metrics', () => ({
+  /** false stops per-request and @MeasureTime recording (system sampling continues: health needs it). */
+  enabled: boolVar('METRICS_ENABLED', true),
+  slowMs: intVar('METRICS_SLOW_MS', 500, { min: 1, max: 3_600_000 }),
+  /** When set, GET /metrics requires it as a bearer token. */
+  token: metricsToken(),
+  sampleIntervalMs: intVar('METRICS_SAMPLE_INTERVAL_MS', 5000, { min: 100, max: 3_600_000 }),
+  /** Cap on distinct method + route series (and operation names); beyond it they share an overflow bucket. */
+  maxSeries: intVar('METRICS_MAX_SERIES', 200, { min: 10, max: 10_000 }),
+  /** Probe, scrape and stream routes left out of popular_endpoints, slow_endpoints and the recent window. */
+  excludedPrefixes: parsePrefixList('METRICS_EXCLUDED_PREFIXES', stringVar('METRICS_EXCLUDED_PREFIXES', DEFAULT_EXCLUDED_PREFIXES)),
+  /** Folder whose filesystem the disk figures describe; unset → the working directory (hosts pass their data folder). */
+  diskPath: optionalStringVar('METRICS_DISK_PATH'),
+}));
+
+export type MetricsConfig = ConfigType<typeof metricsConfig>;
+
+/** Whether a route template falls under one of the excluded prefixes (probes, the scrape endpoint). */
+export function isExcludedRoute(prefixes: readonly string[], endpoint: string): boolean {
+  return prefixes.some((prefix) => endpoint === prefix || endpoint.startsWith(`${prefix}/`));
+}
