@@ -66,6 +66,15 @@ describe('HTTP edge (sqlite)', () => {
     }
   });
 
+  it('answers 415 to a body that is neither JSON, a form nor plain text', async () => {
+    const response = await request(t.http)
+      .post('/api/v1/edge-test/echo')
+      .set('content-type', 'application/xml')
+      .send('<name>x</name>')
+      .expect(415);
+    expect(response.body).toEqual({ statusCode: 415, message: 'Unsupported Media Type' });
+  });
+
   it('validates an empty JSON body as an empty object', async () => {
     const response = await echo().send('').expect(400);
     expect(response.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['name must be a string'] });
