@@ -47,10 +47,10 @@ function undecodableSegment(path: string): string {
  * What Fastify's router refuses before any route or hook runs (a path that does not decode, an
  * over-long path parameter), answered in the API's error shape rather than Fastify's.
  */
-function answerRouterError(error: FastifyError, reply: FastifyReply): void {
+function sendRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const exception =
     error instanceof errorCodes.FST_ERR_BAD_URL
-      ? new BadRequestException(`Failed to decode param '${undecodableSegment(error.message.slice(1, error.message.indexOf("'", 1)))}'`)
+      ? new BadRequestException(`Failed to decode param '${undecodableSegment(request.url.split('?')[0])}'`)
       : new HttpException(error.message, error.statusCode ?? HttpStatus.BAD_REQUEST);
   const body = exception.getResponse();
   void reply.code(exception.getStatus()).send(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
@@ -71,9 +71,9 @@ class ApiFastifyAdapter extends FastifyAdapter {
     super.setOnRequestHook(hook);
   }
 
-  refuseRoute(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-    if (!this.requestHook) return answerRouterError(error, reply);
-    void this.requestHook(request, reply, () => answerRouterError(error, reply));
+  answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    if (!this.requestHook) return sendRouterError(error, request, reply);
+    void this.requestHook(request, reply, () => sendRouterError(error, request, reply));
   }
 
   override mapException(error: unknown): unknown {
@@ -96,7 +96,8 @@ export function createHttpAdapter(options: { trustProxyHops?: number } = {}): Fa
     // The addresses of X-Forwarded-For are read from the nearest hop outwards: trusting `hops` of them.
     trustProxy: hops > 0 ? (_address, hop) => hop < hops : false,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => adapter.refuseRoute(error, request, reply),
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      adapter.answerRouterError(error, request, reply),
   });
   return adapter;
 }

@@ -1,21 +1,16 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter, type HttpServer } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
 import type { ErrorReporter } from '../errors/error-reporter.js';
 
-/** Fastify's request for errors of routes and hooks, Node's for those of Nest middleware. */
-type AnyRequest = FastifyRequest | IncomingMessage;
-
 /** The URL's path, without the query string (which may carry what the log must not). */
-function pathOf(request: AnyRequest): string {
-  const url = request.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+function pathOf(request: FastifyRequest): string {
+  const query = request.url.indexOf('?');
+  return query === -1 ? request.url : request.url.slice(0, query);
 }
 
 /** The route template (`/api/v1/mentors/:id`) Fastify matched, so reports group by endpoint, not by id. */
-function routeOf(request: AnyRequest): string {
-  return 'routeOptions' in request && !request.is404 ? (request.routeOptions.url ?? pathOf(request)) : pathOf(request);
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? pathOf(request);
 }
 
 /**
@@ -35,7 +30,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const response = http.getResponse<unknown>();
-    const request = http.getRequest<AnyRequest>();
+    const request = http.getRequest<FastifyRequest>();
 
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
@@ -50,7 +45,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.logger.error(`${request.method} ${path} failed: ${error.message}`, error.stack);
     this.reporter?.report(error, {
       transaction: `${request.method} ${routeOf(request)}`,
-      request: { method: request.method ?? 'GET', path },
+      request: { method: request.method, path },
     });
     this.reply(response, HttpStatus.INTERNAL_SERVER_ERROR, {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
