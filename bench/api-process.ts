@@ -60,9 +60,22 @@ export interface ApiProcess {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Starts the compiled API (as production runs it) in `cwd` on a free port, with only `env` besides PATH. */
-export async function startApi(cwd: string, env: Record<string, string> = {}): Promise<ApiProcess> {
-  const child = spawn(process.execPath, [join(COMPILED, 'src', 'main.js')], {
+/** CPU time a process has used so far (user + system), in ms: fields 14 and 15 (utime, stime) of /proc/<pid>/stat. */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Starts the compiled API (as production runs it) in `cwd` on a free port, with only `env` besides PATH.
+ * `main` runs another build instead (e.g. an older commit's `dist/main.js`, to compare with).
+ */
+export async function startApi(
+  cwd: string,
+  env: Record<string, string> = {},
+  main = join(COMPILED, 'src', 'main.js'),
+): Promise<ApiProcess> {
+  const child = spawn(process.execPath, [main], {
     cwd,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_TO_FILE: 'false', ...env },
   });
@@ -82,12 +95,10 @@ export async function startApi(cwd: string, env: Record<string, string> = {}): P
       }
     });
   });
-  const stat = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return {
     child,
     base: `http://127.0.0.1:${port}/api/v1`,
-    // Fields 14 and 15 (utime, stime) of /proc/<pid>/stat, counted after the command name.
-    cpuMs: () => ((Number(stat()[11]) + Number(stat()[12])) * 1000) / CLOCK_TICKS_PER_SECOND,
+    cpuMs: () => cpuMsOf(child.pid!),
     rssMb: () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     stop: () => child.kill('SIGTERM'),
   };

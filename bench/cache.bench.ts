@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { AppModule } from '../src/app.module.js';
-import { configureApp } from '../src/app.setup.js';
+import { configureApp, createHttpAdapter } from '../src/app.setup.js';
 import { CacheService } from '../src/cache/cache.service.js';
 import { CachedMethodsExplorer } from '../src/cache/decorators/cached-methods.explorer.js';
 import { DemoDataService } from '../src/demo-data/demo-data.service.js';
@@ -59,7 +60,7 @@ async function createApp(env: Record<string, string | undefined>, cached: boolea
   let builder = Test.createTestingModule({ imports: [AppModule] });
   // The uncached baseline: the same app with the @Cached()/@CacheEvict() wrappers never installed.
   if (!cached) builder = builder.overrideProvider(CachedMethodsExplorer).useValue({ onModuleInit: () => undefined });
-  const app = (await builder.compile()).createNestApplication({ logger: ['error', 'warn'] });
+  const app = (await builder.compile()).createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: ['error', 'warn'] });
   configureApp(app, { swagger: false });
   await app.listen(0, '127.0.0.1');
   return app;

@@ -14,7 +14,6 @@ import type { BackupModuleOptions } from './backup/backup.options.js';
 import { CacheModule } from './cache/cache.module.js';
 import { cacheConfig, type CacheConfig } from './cache/config/cache.config.js';
 import { instanceId } from './common/config/env.util.js';
-import { RequestContextModule } from './common/request-context/request-context.module.js';
 import { appConfig } from './config/app.config.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { databaseConfig, type DatabaseConfig } from './database/database.config.js';
@@ -87,7 +86,6 @@ const health = HealthModule.forRootAsync({ useFactory: healthConfig });
       inject: [databaseConfig.KEY, backupConfig.KEY],
       useFactory: (database: DatabaseConfig, backup: BackupConfig) => metricsOptions(metricsConfig(), database, backup),
     }),
-    RequestContextModule,
     CacheModule.forRootAsync({ useFactory: cacheConfig }),
     DatabaseModule.forRoot({ entities: ENTITIES }),
     AuthModule,

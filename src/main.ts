@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
-import { API_PREFIX, configureApp } from './app.setup.js';
+import { API_PREFIX, configureApp, createHttpAdapter } from './app.setup.js';
 import { appConfig } from './config/app.config.js';
 import { validateConfiguration } from './app.module.js';
 import { ConfigError } from './common/config/env.util.js';
@@ -44,9 +44,13 @@ async function bootstrap(): Promise<void> {
   await initSentry(sentryConfig());
   const config = appConfig();
   const logger = new AppLogger({ level: config.logLevel, file: config.logToFile ? config.logFile : undefined });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger, abortOnError: false });
-  configureApp(app, { swagger: config.swagger, trustProxyHops: config.trustProxyHops });
-  await app.listen(config.port);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter({ trustProxyHops: config.trustProxyHops }), {
+    logger,
+    abortOnError: false,
+  });
+  configureApp(app, { swagger: config.swagger });
+  // Fastify listens on localhost alone unless given an address: every IPv4 interface, as containers need.
+  await app.listen(config.port, '0.0.0.0');
   closeOnSignals(app, logger);
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(

@@ -156,6 +156,8 @@ describe('live admin dashboard in Chromium', () => {
     // Phone width: one column, nothing wider than the screen.
     await page.setViewportSize({ width: 375, height: 812 });
     await page.waitForFunction(() => document.getElementById('total-requests')!.getBoundingClientRect().width > 0);
+    // Chart.js resizes its canvas a frame after the viewport changes; until then the desktop width lingers.
+    await page.waitForFunction(() => (window as unknown as ChartWindow).Chart.getChart('traffic-chart')!.width <= window.innerWidth);
     const overflow = await page.evaluate(() => ({
       document: document.documentElement.scrollWidth,
       body: document.body.scrollWidth,
@@ -180,5 +182,5 @@ describe('live admin dashboard in Chromium', () => {
 });
 
 interface ChartWindow {
-  Chart: { getChart(id: string): { data: { labels?: unknown[] } } | undefined };
+  Chart: { getChart(id: string): { width: number; data: { labels?: unknown[] } } | undefined };
 }

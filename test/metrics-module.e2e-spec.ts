@@ -1,5 +1,4 @@
 import { Controller, Get, Injectable, type INestApplication, type OnModuleInit } from '@nestjs/common';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
@@ -56,7 +55,7 @@ describe('MetricsModule alone in a Nest app', () => {
 
   beforeAll(async () => {
     app = await createBareApp({ imports: [MetricsModule.forRoot(OPTIONS)], controllers: [HostController], providers: [HostReport] });
-    app.get(HttpMetricsRecorder).attach(app.getHttpServer() as Server);
+    app.get(HttpMetricsRecorder).attach(app);
     http = app.getHttpServer() as App;
   });
   afterAll(() => app?.close());

@@ -29,6 +29,12 @@ class MetricsTestController {
     return { slept: ms };
   }
 
+  @Post('sleep/:ms')
+  async sleepAfterBody(@Param('ms', ParseIntPipe) ms: number, @Body() body: EchoDto) {
+    await delay(ms);
+    return body;
+  }
+
   @Get('items/:id')
   item(@Param('id') id: string) {
     return { id };
@@ -79,12 +85,18 @@ describe.each(ENGINES)('metrics (%s)', (engine) => {
   afterAll(() => t.close());
   beforeEach(() => request(t.http).post('/api/v1/admin/metrics/reset').set(auth(admin)).expect(200));
 
-  it('counts every response exactly: 200, 400 (validation and malformed JSON), 401, 403, 404, 500', async () => {
+  it('counts every response exactly: 200, 400 (validation, malformed JSON, a path that does not decode), 401, 403, 404, 413, 500', async () => {
     for (const id of [1, 2, 3]) await request(t.http).get(`/api/v1/mentors/${id}`).expect(200);
     await request(t.http).get('/api/v1/mentors/abc').expect(400);
     await request(t.http).get('/api/v1/mentors/-1').expect(400);
     await request(t.http).post('/api/v1/metrics-test/echo').send({ name: 42 }).expect(400);
     await request(t.http).post('/api/v1/metrics-test/echo').set('content-type', 'application/json').send('{"name": ').expect(400);
+    await request(t.http)
+      .post('/api/v1/metrics-test/echo')
+      .send({ name: 'x'.repeat(101 * 1024) })
+      .expect(413);
+    // Refused by the router before any route runs: no endpoint to name.
+    await request(t.http).get('/api/v1/mentors/%zz').expect(400);
     await request(t.http).get('/api/v1/admin/metrics').expect(401);
     await request(t.http).get('/api/v1/admin/metrics').set(auth('not-a-jwt')).expect(401);
     await request(t.http).get('/api/v1/admin/metrics').set(auth(student)).expect(403);
@@ -94,10 +106,10 @@ describe.each(ENGINES)('metrics (%s)', (engine) => {
     await request(t.http).get('/api/v1/mentors/999999').expect(404);
     for (let i = 0; i < 2; i++) await request(t.http).get('/api/v1/metrics-test/boom').expect(500);
 
-    // 18 above, plus the reset call of beforeEach: it is recorded when its response closes, after the reset.
+    // 20 above, plus the reset call of beforeEach: it is recorded when its response closes, after the reset.
     const body = await metricsOf(t, admin);
-    expect(body.application).toMatchObject({ total_requests: 19, total_errors: 2, total_client_errors: 13, error_rate_percent: 10.53 });
-    expect(body.application.recent_window).toMatchObject({ requests: 19, errors: 2, error_rate_percent: 10.53 });
+    expect(body.application).toMatchObject({ total_requests: 21, total_errors: 2, total_client_errors: 15, error_rate_percent: 9.52 });
+    expect(body.application.recent_window).toMatchObject({ requests: 21, errors: 2, error_rate_percent: 9.52 });
     expect(endpointOf(body, 'POST', '/api/v1/admin/metrics/reset')).toMatchObject({ count: 1, statuses: { 200: 1 } });
     expect(endpointOf(body, 'GET', '/api/v1/mentors/:id')).toMatchObject({
       count: 6,
@@ -105,11 +117,11 @@ describe.each(ENGINES)('metrics (%s)', (engine) => {
       client_errors: 3,
       statuses: { 200: 3, 400: 2, 404: 1 },
     });
-    expect(endpointOf(body, 'POST', '/api/v1/metrics-test/echo')).toMatchObject({ count: 2, statuses: { 400: 2 } });
+    expect(endpointOf(body, 'POST', '/api/v1/metrics-test/echo')).toMatchObject({ count: 3, statuses: { 400: 2, 413: 1 } });
     expect(endpointOf(body, 'GET', '/api/v1/admin/metrics')).toMatchObject({ count: 3, statuses: { 401: 2, 403: 1 } });
-    expect(endpointOf(body, '*', '(unmatched)')).toMatchObject({ count: 5, statuses: { 404: 5 } });
+    expect(endpointOf(body, '*', '(unmatched)')).toMatchObject({ count: 6, statuses: { 400: 1, 404: 5 } });
     expect(endpointOf(body, 'GET', '/api/v1/metrics-test/boom')).toMatchObject({ count: 2, errors: 2, statuses: { 500: 2 } });
-    expect(body.endpoints.reduce((sum: number, e: EndpointStatsDto) => sum + e.count, 0)).toBe(19);
+    expect(body.endpoints.reduce((sum: number, e: EndpointStatsDto) => sum + e.count, 0)).toBe(21);
   });
 
   it('groups different ids of one route under its template, never the raw URL', async () => {
@@ -255,18 +267,23 @@ describe('metrics (sqlite): timings, load, system figures, Prometheus', () => {
     expect(await seriesCount()).toBeLessThanOrEqual(before + 1);
   });
 
-  it('counts a request the client abandons as 499', async () => {
+  it('counts a request the client abandons as 499, whether or not its body was read', async () => {
     const { port } = t.app.getHttpServer().address() as AddressInfo;
-    await new Promise<void>((resolve) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/metrics-test/sleep/300' });
-      req.on('error', () => resolve());
-      req.end();
-      setTimeout(() => req.destroy(), 50);
-    });
+    const abandon = (method: string, body?: string) =>
+      new Promise<void>((resolve) => {
+        const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+        const req = httpRequest({ host: '127.0.0.1', port, method, path: '/api/v1/metrics-test/sleep/300', headers });
+        req.on('error', () => resolve());
+        req.end(body);
+        setTimeout(() => req.destroy(), 50);
+      });
+    await abandon('GET');
+    await abandon('POST', JSON.stringify({ name: 'read before the client left' }));
     await eventually(async () => {
       const body = await metricsOf(t, admin);
-      expect(body.application.aborted_requests).toBe(1);
+      expect(body.application.aborted_requests).toBe(2);
       expect(endpointOf(body, 'GET', '/api/v1/metrics-test/sleep/:ms')).toMatchObject({ count: 1, statuses: { 499: 1 } });
+      expect(endpointOf(body, 'POST', '/api/v1/metrics-test/sleep/:ms')).toMatchObject({ count: 1, statuses: { 499: 1 } });
     });
   });
 

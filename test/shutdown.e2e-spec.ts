@@ -7,6 +7,7 @@ import { spawnApi } from './support/spawn-api.js';
 interface Outcome {
   startedAt: number;
   status: number | 'failed';
+  connection?: string | null;
 }
 
 /** SIGTERM sent to the built API in the middle of a burst of requests. */
@@ -17,7 +18,7 @@ describe('graceful shutdown', () => {
   });
   afterAll(() => rm(cwd, { recursive: true, force: true }));
 
-  it('turns readiness 503 at once, serves every request that arrived before the end of the drain, and exits 0', async () => {
+  it('turns readiness 503 at once, serves every request that arrived before the end of the drain, closes keep-alive connections, and exits 0', async () => {
     const drainMs = 1500;
     const api = spawnApi(
       { PORT: '0', LOG_TO_FILE: 'false', SHUTDOWN_DRAIN_MS: String(drainMs), DATABASE_URL: 'sqlite:data/db.sqlite' },
@@ -33,7 +34,7 @@ describe('graceful shutdown', () => {
         try {
           const response = await fetch(`${base}/courses/search?q=redis&limit=50`);
           await response.arrayBuffer();
-          outcomes.push({ startedAt, status: response.status });
+          outcomes.push({ startedAt, status: response.status, connection: response.headers.get('connection') });
         } catch {
           outcomes.push({ startedAt, status: 'failed' });
           await sleep(5);
@@ -66,6 +67,12 @@ describe('graceful shutdown', () => {
     expect(beforeSigterm.length).toBeGreaterThan(50);
     expect(duringDrain.length).toBeGreaterThan(50);
     expect([...beforeSigterm, ...duringDrain].filter((o) => o.status !== 200)).toEqual([]);
+    expect(beforeSigterm.filter((o) => o.connection === 'close')).toEqual([]);
+    // Once draining (the first responses may have been written just before), each response ends its connection…
+    expect(duringDrain.slice(-20).map((o) => o.connection)).toEqual(Array(20).fill('close'));
     expect(api.stdout()).toMatch(/SIGTERM received/);
+    // …so the server closed without cutting any connection at the timeout.
+    expect(api.stdout()).toMatch(/In-flight requests finished; closing connections/);
+    expect(api.stdout()).not.toMatch(/still running after/);
   });
 });

@@ -1,17 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DashboardAssetsService } from './dashboard-assets.service.js';
-import { DashboardPageController } from './dashboard-page.controller.js';
 import { DashboardSnapshotService } from './dashboard-snapshot.service.js';
 import { DashboardStreamController } from './dashboard-stream.controller.js';
 import { DashboardStreamService } from './dashboard-stream.service.js';
 
 /**
- * The live admin dashboard: the page at /admin/dashboard and the admin-only event stream it
- * reads. It only reads the other modules (metrics view, health report, shutdown signal); none
- * of them depends on it.
+ * The live admin dashboard: the page at /admin/dashboard (its files served as `configureApp`
+ * registers them) and the admin-only event stream it reads. It only reads the other modules
+ * (metrics view, health report, shutdown signal); none of them depends on it.
  */
 @Module({
-  controllers: [DashboardPageController, DashboardStreamController],
+  controllers: [DashboardStreamController],
   providers: [DashboardAssetsService, DashboardSnapshotService, DashboardStreamService],
 })
 export class AdminDashboardModule {

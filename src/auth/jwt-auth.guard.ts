@@ -1,15 +1,15 @@
 import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import type { Request } from 'express';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
 import { ACCESS_METADATA } from '../common/access/access.constants.js';
 import type { AccessMetadata, AccessRule, AccessRuleSource } from '../common/access/access-rule.js';
 import { User, USER_ROLES } from '../users/user.entity.js';
 import type { AuthUser, JwtPayload } from './auth-user.js';
 
-export type AuthenticatedRequest = Request & { user?: AuthUser };
+export type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
 
 /**
  * The application's global guard: enforces the access rule that @Authenticated(), @Roles(),
@@ -45,7 +45,7 @@ export class JwtAuthGuard implements CanActivate {
     return this.moduleRef.get(source, { strict: false }).accessRule();
   }
 
-  private async authenticate(request: Request): Promise<AuthUser> {
+  private async authenticate(request: FastifyRequest): Promise<AuthUser> {
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
       throw new UnauthorizedException('A bearer token is required');

@@ -4,7 +4,7 @@ import type { AuthConfig } from './auth.config.js';
 import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 
 function contextFrom(ip: string, headers: Record<string, string> = {}): ExecutionContext {
-  const response = { setHeader: (name: string, value: string) => (headers[name] = value) };
+  const response = { header: (name: string, value: string) => (headers[name] = value) };
   return { switchToHttp: () => ({ getRequest: () => ({ ip }), getResponse: () => response }) } as unknown as ExecutionContext;
 }
 

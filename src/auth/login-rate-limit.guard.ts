@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authConfig, type AuthConfig } from './auth.config.js';
 
 const WINDOW_MS = 60_000;
@@ -20,7 +20,7 @@ export class LoginRateLimitGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
-    const address = http.getRequest<Request>().ip ?? 'unknown';
+    const address = http.getRequest<FastifyRequest>().ip;
     const now = Date.now();
     let window = this.windows.get(address);
     if (!window || now - window.startedAt >= WINDOW_MS) {
@@ -31,7 +31,7 @@ export class LoginRateLimitGuard implements CanActivate {
     }
     window.attempts++;
     if (window.attempts <= this.config.loginRateLimit) return true;
-    http.getResponse<Response>().setHeader('Retry-After', String(Math.ceil((window.startedAt + WINDOW_MS - now) / 1000)));
+    http.getResponse<FastifyReply>().header('Retry-After', String(Math.ceil((window.startedAt + WINDOW_MS - now) / 1000)));
     throw new HttpException('Too many login attempts from this address; try again later', HttpStatus.TOO_MANY_REQUESTS);
   }
 

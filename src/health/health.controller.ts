@@ -4,6 +4,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { DatabaseHealthIndicator } from './indicators/database.health.js';
 import { AccessFrom } from '../common/access/access.decorators.js';
 import { DetailedHealthAccess } from './detailed-health.access.js';
+import { NoStore } from './no-store.decorator.js';
 import { HealthReportDto } from './report/health-report.dto.js';
 import { HealthReportService } from './report/health-report.service.js';
 import { ShutdownHealthIndicator } from './indicators/shutdown.health.js';
@@ -22,6 +23,7 @@ export class HealthController {
 
   /** Liveness: only what says this process is broken; never the database, Redis, S3 or disk. */
   @Get('live')
+  @NoStore()
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
     return this.health.check([() => this.system.eventLoopLiveness()]);
@@ -29,12 +31,14 @@ export class HealthController {
 
   /** Readiness: the database answers and the process is not shutting down. */
   @Get('ready')
+  @NoStore()
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
     return this.health.check([() => this.shutdown.check(), this.database.check()]);
   }
 
   @Get('detailed')
+  @NoStore()
   @AccessFrom(DetailedHealthAccess, 'HEALTH_DETAILED_ACCESS=admin and the caller is not an admin')
   @ApiOkResponse({ type: HealthReportDto, description: 'healthy or degraded' })
   @ApiServiceUnavailableResponse({ type: HealthReportDto, description: 'error' })

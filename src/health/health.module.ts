@@ -1,10 +1,4 @@
-import {
-  ConfigurableModuleBuilder,
-  type ConfigurableModuleAsyncOptions,
-  Module,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { healthConfig, type HealthConfig } from './config/health.config.js';
@@ -15,7 +9,6 @@ import { HealthController } from './health.controller.js';
 import { DatabaseHealthIndicator } from './indicators/database.health.js';
 import { ShutdownHealthIndicator } from './indicators/shutdown.health.js';
 import { SystemHealthIndicators } from './indicators/system.health.js';
-import { NoStoreMiddleware } from './no-store.middleware.js';
 import { HealthReportService } from './report/health-report.service.js';
 
 /** The options are the `health` namespace, under its key: `forRootAsync({ useFactory: healthConfig })` reads the environment. */
@@ -45,8 +38,4 @@ export type HealthModuleAsyncOptions = ConfigurableModuleAsyncOptions<HealthConf
   ],
   exports: [GracefulShutdownService, HealthReportService],
 })
-export class HealthModule extends ConfigurableModuleClass implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(NoStoreMiddleware).forRoutes(HealthController);
-  }
-}
+export class HealthModule extends ConfigurableModuleClass {}

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { ForbiddenException, Module, UnauthorizedException } from '@nestjs/common';
 import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { BackupModule } from '../../dist/backup/backup.module.js';
 import { ACCESS_METADATA } from '../../dist/common/access/access.constants.js';
 
@@ -27,7 +28,7 @@ Module({
   providers: [{ provide: APP_GUARD, inject: [Reflector], useFactory: (reflector) => new StubAdminGuard(reflector) }],
 })(BareAppModule);
 
-const app = await NestFactory.create(BareAppModule, { logger: ['error', 'warn'] });
+const app = await NestFactory.create(BareAppModule, new FastifyAdapter(), { logger: ['error', 'warn'] });
 await app.listen(0, '127.0.0.1');
 process.stdout.write(`listening on ${app.getHttpServer().address().port}\n`);
 process.once('SIGTERM', () => {

@@ -9,6 +9,7 @@ import {
   type ModuleMetadata,
 } from '@nestjs/common';
 import { APP_GUARD, ModuleRef, Reflector } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ACCESS_METADATA } from '../../src/common/access/access.constants.js';
 import type { AccessMetadata } from '../../src/common/access/access-rule.js';
@@ -41,14 +42,16 @@ class StubAccessGuard implements CanActivate {
   }
 }
 
-/** A Nest app with only the given modules and the stub guard, as another service would host them. */
+/** A Nest app (on Fastify) with only the given modules and the stub guard, as another service would host them. */
 export async function createBareApp(metadata: ModuleMetadata): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     ...metadata,
     providers: [...(metadata.providers ?? []), { provide: APP_GUARD, useClass: StubAccessGuard }],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await app.init();
+  // Fastify adds the routes once its plugins have loaded: supertest's requests need them all.
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }

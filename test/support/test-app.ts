@@ -1,10 +1,11 @@
-import type { INestApplication, LoggerService, LogLevel, Provider, Type } from '@nestjs/common';
+import type { LoggerService, LogLevel, Provider, Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { App } from 'supertest/types.js';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
-import { configureApp } from '../../src/app.setup.js';
+import { configureApp, createHttpAdapter } from '../../src/app.setup.js';
 import { DEMO_PASSWORD } from '../../src/demo-data/demo-data.service.js';
 import { User } from '../../src/users/user.entity.js';
 import { createTestDatabase, type Engine, type TestDatabase } from './test-database.js';
@@ -32,7 +33,7 @@ export interface TestAppOptions {
 }
 
 export interface TestApp {
-  app: INestApplication;
+  app: NestFastifyApplication;
   http: App;
   database: TestDatabase;
   login(email: string, password: string): Promise<string>;
@@ -84,9 +85,13 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     });
     for (const override of options.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
     const moduleRef = await builder.compile();
-    const nestApp = moduleRef.createNestApplication({ logger: options.logger ?? false });
-    configureApp(nestApp, { swagger: false, trustProxyHops: options.trustProxyHops });
+    const nestApp = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter({ trustProxyHops: options.trustProxyHops }), {
+      logger: options.logger ?? false,
+    });
+    configureApp(nestApp, { swagger: false });
     await nestApp.init();
+    // Fastify adds the routes once its plugins have loaded: supertest's requests need them all.
+    await nestApp.getHttpAdapter().getInstance().ready();
     return nestApp;
   }).catch(async (error: unknown) => {
     // A start that fails (bad config under test, a broken module) must not leave its database behind.

@@ -1,11 +1,16 @@
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter, type HttpServer } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import type { ErrorReporter } from '../errors/error-reporter.js';
 
-/** The route template (`/api/v1/mentors/:id`) Express matched, so reports group by endpoint, not by id. */
-function routeOf(request: Request): string {
-  const route = (request.route as { path?: unknown } | undefined)?.path;
-  return typeof route === 'string' ? request.baseUrl + route : request.path;
+/** The URL's path, without the query string (which may carry what the log must not). */
+function pathOf(request: FastifyRequest): string {
+  const query = request.url.indexOf('?');
+  return query === -1 ? request.url : request.url.slice(0, query);
+}
+
+/** The route template (`/api/v1/mentors/:id`) Fastify matched, so reports group by endpoint, not by id. */
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? pathOf(request);
 }
 
 /**
@@ -17,26 +22,30 @@ function routeOf(request: Request): string {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
-  constructor(private readonly reporter?: ErrorReporter) {}
+  constructor(
+    private readonly http: HttpServer,
+    private readonly reporter?: ErrorReporter,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request>();
+    const response = http.getResponse<unknown>();
+    const request = http.getRequest<FastifyRequest>();
 
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       if (exception.getStatus() >= 500)
-        this.logger.warn(`${request.method} ${request.path} answered ${exception.getStatus()}: ${exception.message}`);
+        this.logger.warn(`${request.method} ${pathOf(request)} answered ${exception.getStatus()}: ${exception.message}`);
       this.reply(response, exception.getStatus(), typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
       return;
     }
 
     const error = exception instanceof Error ? exception : new Error(String(exception));
-    this.logger.error(`${request.method} ${request.path} failed: ${error.message}`, error.stack);
+    const path = pathOf(request);
+    this.logger.error(`${request.method} ${path} failed: ${error.message}`, error.stack);
     this.reporter?.report(error, {
       transaction: `${request.method} ${routeOf(request)}`,
-      request: { method: request.method, path: request.path },
+      request: { method: request.method, path },
     });
     this.reply(response, HttpStatus.INTERNAL_SERVER_ERROR, {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
@@ -45,11 +54,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     });
   }
 
-  private reply(response: Response, status: number, body: object): void {
-    if (response.headersSent) {
-      response.end();
+  private reply(response: unknown, status: number, body: object): void {
+    if (this.http.isHeadersSent(response)) {
+      this.http.end(response);
       return;
     }
-    response.status(status).json(body);
+    this.http.reply(response, body, status);
   }
 }

@@ -1,6 +1,7 @@
-import { Inject, Injectable, SSE_ABORT_CONTROLLER } from '@nestjs/common';
-import type { Request } from 'express';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Inject, Injectable, SSE_ABORT_CONTROLLER, type INestApplication } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import { HttpDurationHistogram } from './http-duration.histogram.js';
@@ -10,12 +11,12 @@ import { RequestStatsStore } from './request-stats.store.js';
 import { RouteTemplateResolver } from './route-template.resolver.js';
 
 /**
- * Records every HTTP response exactly once. It listens to the HTTP server's `request` event
- * ahead of Express (see `configureApp`), so it sees requests that guards, pipes, the exception
- * filter, the body parser or the not-found handler answer, without costing a router dispatch
- * per request as a middleware layer would. It records on the response's single `close` event:
- * complete responses with their status, responses the client abandoned as 499. By then Express
- * has routed the request, so the route template is read from the same request object.
+ * Records every HTTP response exactly once. It is the adapter's request hook (see `configureApp`),
+ * which runs ahead of every other Fastify hook, so it sees requests that guards, pipes, the
+ * exception filter, the body parser or the not-found handler answer (and, through the adapter of
+ * `createHttpAdapter`, those the router refuses). It records on the response's single `close`
+ * event: complete responses with their status, responses the client abandoned as 499. The route
+ * template is read from the Fastify request then, whichever step answered.
  *
  * Event streams (`@Sse()` routes past their guards, which Nest marks with its abort controller)
  * last as long as their client keeps them open: the client leaving is their normal end, not a
@@ -38,24 +39,24 @@ export class HttpMetricsRecorder {
     this.duration = new HttpDurationHistogram(registry);
   }
 
-  /** Starts recording the server's requests; nothing is attached with METRICS_ENABLED=false. */
-  attach(server: Server): void {
-    if (this.enabled) server.prependListener('request', this.onRequest);
+  /** Starts recording the app's requests (before it listens); nothing is attached with METRICS_ENABLED=false. */
+  attach(app: INestApplication): void {
+    if (this.enabled) (app.getHttpAdapter() as AbstractHttpAdapter).setOnRequestHook(this.onRequest);
   }
 
-  private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+  private readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const startedAt = performance.now();
-    // A closure rather than a property on the response: adding properties to Node's response
-    // objects changes their hidden class and slows every other access to them.
-    response.on('close', () => this.finish(request as Request, response, startedAt));
+    const response = reply.raw;
+    response.on('close', () => this.finish(request, response, startedAt));
+    done();
   };
 
-  private finish(request: Request, response: ServerResponse, startedAt: number): void {
+  private finish(request: FastifyRequest, response: ServerResponse, startedAt: number): void {
     const durationMs = performance.now() - startedAt;
-    const eventStream = SSE_ABORT_CONTROLLER in request;
+    const eventStream = SSE_ABORT_CONTROLLER in request.raw;
     const aborted = !eventStream && !response.writableFinished;
     const status = aborted ? CLIENT_CLOSED_REQUEST : response.statusCode;
-    const route = this.routes.resolve(request, status);
+    const route = this.routes.resolve(request);
     this.store.record(request.method, route, status, durationMs, aborted);
     if (!eventStream) this.duration.observe(request.method, route, status, durationMs / 1000);
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
 
@@ -21,9 +21,9 @@ export class MetricsTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (!this.expected) return true;
     const http = context.switchToHttp();
-    const [scheme, token] = (http.getRequest<Request>().headers.authorization ?? '').split(' ');
+    const [scheme, token] = (http.getRequest<FastifyRequest>().headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() === 'bearer' && token && timingSafeEqual(digest(token), this.expected)) return true;
-    http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+    http.getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="metrics"');
     throw new UnauthorizedException('A valid metrics bearer token is required');
   }
 }
