@@ -15,6 +15,7 @@ import { createBareApp, ROLE_HEADER } from './support/bare-app.js';
 
 const TOKEN = 'scrape-token-of-the-bare-app';
 const OPTIONS: MetricsConfig = {
+  instance: 'bare-1',
   enabled: true,
   slowMs: 500,
   token: TOKEN,

@@ -42,6 +42,8 @@ export interface OperationStatsDto {
 
 export interface AdminMetricsDto {
   timestamp: string;
+  /** The replica that answered (INSTANCE_ID). */
+  instance: string;
   uptime_seconds: number;
   system: {
     cpu_percent: number;

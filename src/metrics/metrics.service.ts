@@ -42,6 +42,11 @@ export class MetricsService {
     private readonly sections: MetricsSectionsRegistry,
   ) {}
 
+  /** This replica's id (INSTANCE_ID). */
+  get instance(): string {
+    return this.config.instance;
+  }
+
   snapshot(): AdminMetricsDto {
     const system = this.system.snapshot();
     const totals = this.requests.totals();
@@ -50,6 +55,7 @@ export class MetricsService {
     const ranked = endpoints.filter((stats) => !this.isExcluded(stats.endpoint));
     return {
       timestamp: new Date().toISOString(),
+      instance: this.config.instance,
       uptime_seconds: system.uptimeSeconds,
       system: {
         cpu_percent: system.cpu.machinePercent,

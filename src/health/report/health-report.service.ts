@@ -64,6 +64,7 @@ export class HealthReportService {
     const worst = checks.reduce<CheckStatus>((acc, check) => (SEVERITY[check.status] > SEVERITY[acc] ? check.status : acc), 'ok');
     return {
       status: STATUS_OF[worst],
+      instance: this.config.instance,
       issues,
       metrics: {
         system: this.system.snapshot(),

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ConfigError } from '../../common/config/env.util.js';
 import { DEFAULT_EXCLUDED_PREFIXES, metricsConfig, parsePrefixList } from './metrics.config.js';
 
@@ -10,6 +11,7 @@ describe('metrics config', () => {
   it('has the documented defaults', () => {
     for (const name of Object.keys(process.env).filter((key) => key.startsWith('METRICS_'))) delete process.env[name];
     expect(metricsConfig()).toEqual({
+      instance: hostname(),
       enabled: true,
       slowMs: 500,
       token: undefined,

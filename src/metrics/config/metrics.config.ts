@@ -1,5 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { boolVar, ConfigError, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../../common/config/env.util.js';
+import { boolVar, ConfigError, instanceId, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../../common/config/env.util.js';
 
 /** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
 export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';
@@ -26,6 +26,8 @@ function metricsToken(): string | undefined {
 }
 
 export const metricsConfig = registerAs('metrics', () => ({
+  /** This replica's id (INSTANCE_ID) in the admin view, its X-Instance-Id header and the cluster snapshots. */
+  instance: instanceId(),
   /** false stops per-request and @MeasureTime recording (system sampling continues: health needs it). */
   enabled: boolVar('METRICS_ENABLED', true),
   slowMs: intVar('METRICS_SLOW_MS', 500, { min: 1, max: 3_600_000 }),
