@@ -1,6 +1,7 @@
 import type { BackupConfig } from './backup/config/backup.config.js';
 import { metricsOptions } from './app.module.js';
 import type { DatabaseConfig } from './database/database.config.js';
+import { cacheConfig, parseRedisUrl } from './cache/config/cache.config.js';
 import { metricsConfig } from './metrics/config/metrics.config.js';
 
 describe('the metrics options the app passes', () => {
@@ -12,10 +13,20 @@ describe('the metrics options the app passes', () => {
     queryTimeoutMs: 1000,
   };
   const metrics = { ...metricsConfig(), diskPath: undefined };
+  const cache = { ...cacheConfig(), redis: undefined, namespace: 'mentorhub:' };
 
   it('watch the SQLite folder, else BACKUP_DIR, unless METRICS_DISK_PATH is set', () => {
-    expect(metricsOptions(metrics, sqlite, backup).diskPath).toBe('data');
-    expect(metricsOptions(metrics, postgres, backup).diskPath).toBe('backups');
-    expect(metricsOptions({ ...metrics, diskPath: '/mnt/data' }, postgres, backup).diskPath).toBe('/mnt/data');
+    expect(metricsOptions(metrics, sqlite, backup, cache).diskPath).toBe('data');
+    expect(metricsOptions(metrics, postgres, backup, cache).diskPath).toBe('backups');
+    expect(metricsOptions({ ...metrics, diskPath: '/mnt/data' }, postgres, backup, cache).diskPath).toBe('/mnt/data');
+  });
+
+  it('share snapshots through the cache Redis, under keys a cache clear does not reach', () => {
+    expect(metricsOptions(metrics, sqlite, backup, cache).redis).toBeUndefined();
+    const withRedis = { ...cache, redis: parseRedisUrl('redis://:secret@cache.internal:6380/2') };
+    expect(metricsOptions(metrics, sqlite, backup, withRedis).redis).toEqual({
+      connection: { host: 'cache.internal', port: 6380, db: 2, username: undefined, password: 'secret', tls: undefined },
+      keyPrefix: 'mentorhub-metrics:',
+    });
   });
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { dirname } from 'node:path';
+import type { RedisOptions } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { dashboardConfig } from './admin-dashboard/admin-dashboard.config.js';
@@ -43,10 +44,34 @@ export function validateConfiguration(): void {
   for (const load of APP_CONFIGURATION) load();
 }
 
-/** The disk the metrics (and the health checks) watch: METRICS_DISK_PATH, else the SQLite file's, else the backups'. */
-export function metricsOptions(metrics: MetricsConfig, database: DatabaseConfig, backup: BackupConfig): MetricsConfig {
+/** REDIS_URL as ioredis options, for the modules that open their own connection. */
+function redisConnection(cache: CacheConfig): RedisOptions | undefined {
+  const redis = cache.redis;
+  return (
+    redis && {
+      host: redis.host,
+      port: redis.port,
+      db: redis.db,
+      username: redis.username,
+      password: redis.password,
+      tls: redis.tls ? {} : undefined,
+    }
+  );
+}
+
+/**
+ * The disk the metrics (and the health checks) watch: METRICS_DISK_PATH, else the SQLite file's,
+ * else the backups'. The replicas share their snapshots through the cache's Redis, under keys
+ * beside the cache namespace rather than in it (a cache clear must not take them).
+ */
+export function metricsOptions(metrics: MetricsConfig, database: DatabaseConfig, backup: BackupConfig, cache: CacheConfig): MetricsConfig {
   const connection = database.connection;
-  return { ...metrics, diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir) };
+  const redis = redisConnection(cache);
+  return {
+    ...metrics,
+    diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir),
+    redis: redis && { connection: redis, keyPrefix: `${cache.namespace.slice(0, -1)}-metrics:` },
+  };
 }
 
 /** What backups take from the rest of the app: the database (and its live connection), Redis, the metrics. */
@@ -57,19 +82,11 @@ function backupOptions(
   dataSource: DataSource,
 ): BackupModuleOptions {
   const cache: CacheConfig = cacheConfig();
-  const redis = cache.redis;
   return {
     database: database.connection,
     instanceId: instanceId(),
     sqliteConnection: dataSource,
-    redis: redis && {
-      host: redis.host,
-      port: redis.port,
-      db: redis.db,
-      username: redis.username,
-      password: redis.password,
-      tls: redis.tls ? {} : undefined,
-    },
+    redis: redisConnection(cache),
     reservedRedisPrefixes: [cache.namespace],
     prometheusRegistry: registry,
     metricsSections: sections,
@@ -84,7 +101,7 @@ const health = HealthModule.forRootAsync({ useFactory: healthConfig });
     SentryModule,
     MetricsModule.forRootAsync({
       inject: [databaseConfig.KEY, backupConfig.KEY],
-      useFactory: (database: DatabaseConfig, backup: BackupConfig) => metricsOptions(metricsConfig(), database, backup),
+      useFactory: (database: DatabaseConfig, backup: BackupConfig) => metricsOptions(metricsConfig(), database, backup, cacheConfig()),
     }),
     CacheModule.forRootAsync({ useFactory: cacheConfig }),
     DatabaseModule.forRoot({ entities: ENTITIES }),

@@ -36,6 +36,7 @@ const OPTIONS: HealthConfig = {
 };
 const METRICS: MetricsConfig = {
   instance: 'bare-1',
+  cluster: { intervalMs: 1000, ttlMs: 5000 },
   enabled: true,
   slowMs: 500,
   token: undefined,

@@ -19,6 +19,7 @@ describe('metrics config', () => {
       maxSeries: 200,
       excludedPrefixes: ['/api/v1/health', '/metrics', '/api/v1/admin/metrics/stream'],
       diskPath: undefined,
+      cluster: { intervalMs: 1000, ttlMs: 5000 },
     });
     expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream');
   });

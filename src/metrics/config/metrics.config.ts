@@ -1,5 +1,15 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { boolVar, ConfigError, instanceId, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../../common/config/env.util.js';
+import type { RedisOptions } from 'ioredis';
+import {
+  boolVar,
+  ConfigError,
+  instanceId,
+  intVar,
+  nodeEnv,
+  optionalStringVar,
+  PLACEHOLDER_SECRET,
+  stringVar,
+} from '../../common/config/env.util.js';
 
 /** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
 export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';
@@ -40,9 +50,26 @@ export const metricsConfig = registerAs('metrics', () => ({
   excludedPrefixes: parsePrefixList('METRICS_EXCLUDED_PREFIXES', stringVar('METRICS_EXCLUDED_PREFIXES', DEFAULT_EXCLUDED_PREFIXES)),
   /** Folder whose filesystem the disk figures describe; unset → the working directory (hosts pass their data folder). */
   diskPath: optionalStringVar('METRICS_DISK_PATH'),
+  cluster: clusterTiming(),
 }));
 
-export type MetricsConfig = ConfigType<typeof metricsConfig>;
+/** How often each replica publishes its snapshot, and how long one outlives its replica. */
+function clusterTiming(): { intervalMs: number; ttlMs: number } {
+  const intervalMs = intVar('METRICS_CLUSTER_INTERVAL_MS', 1000, { min: 100, max: 60_000 });
+  const ttlMs = intVar('METRICS_CLUSTER_TTL_MS', 5000, { min: 300, max: 600_000 });
+  // Under two intervals, one late publication would drop a live replica from the view.
+  if (ttlMs < 2 * intervalMs) throw new ConfigError('METRICS_CLUSTER_TTL_MS must be at least twice METRICS_CLUSTER_INTERVAL_MS');
+  return { intervalMs, ttlMs };
+}
+
+/** The Redis the replicas share their snapshots through; the host passes it (without it, each process is its own view). */
+export interface MetricsRedisOptions {
+  connection: RedisOptions;
+  /** Prefix of the keys, outside any prefix the host clears in bulk. */
+  keyPrefix: string;
+}
+
+export type MetricsConfig = ConfigType<typeof metricsConfig> & { redis?: MetricsRedisOptions };
 
 /** Whether a route template falls under one of the excluded prefixes (probes, the scrape endpoint). */
 export function isExcludedRoute(prefixes: readonly string[], endpoint: string): boolean {

@@ -1,0 +1,93 @@
+import { ApiCluster, type ClusterReplica } from './support/api-cluster.js';
+import { eventually } from './support/eventually.js';
+
+const CLUSTER_START_MS = 120_000;
+
+interface AdminMetrics {
+  instance: string;
+  application: { total_requests: number; requests_per_second: number };
+  popular_endpoints: { endpoint: string; method: string; calls: number }[];
+  endpoints: { endpoint: string; method: string; count: number; p95_ms: number }[];
+  instances: { instance: string; total_requests: number; requests_per_second: number; last_seen: string }[];
+  cluster: { scope: string; redis: string; message: string };
+}
+
+/** Three real API processes sharing one PostgreSQL and one private Redis: the admin views must describe all of them. */
+describe('operations across 3 replicas', () => {
+  let cluster: ApiCluster;
+  let token: string;
+
+  const get = (replica: ClusterReplica, path: string, init: RequestInit = {}) =>
+    fetch(`${replica.base}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+
+  async function metricsVia(replica: ClusterReplica, init: RequestInit = {}): Promise<AdminMetrics> {
+    const response = await get(replica, '/admin/metrics', init);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-instance-id')).toBe(replica.instance);
+    return (await response.json()) as AdminMetrics;
+  }
+
+  const callsOf = (body: AdminMetrics, endpoint: string) =>
+    body.popular_endpoints.find((entry) => entry.method === 'GET' && entry.endpoint === endpoint)?.calls;
+
+  async function sendMentorLists(perReplica: number[]): Promise<void> {
+    await Promise.all(
+      perReplica.map(async (count, index) => {
+        for (let i = 0; i < count; i++) expect((await fetch(`${cluster.replicas[index].base}/mentors`)).status).toBe(200);
+      }),
+    );
+  }
+
+  beforeAll(async () => {
+    cluster = await ApiCluster.start({ replicas: 3, env: { LOGIN_RATE_LIMIT: '5', TRUST_PROXY_HOPS: '1' } });
+    token = await cluster.adminToken();
+  }, CLUSTER_START_MS);
+  afterAll(() => cluster?.stop(), 30_000);
+
+  it('answers, through any replica, totals and popular endpoints that add up every replica', async () => {
+    await sendMentorLists([10, 20, 30]);
+    for (const replica of cluster.replicas) {
+      await eventually(async () => {
+        const body = await metricsVia(replica);
+        expect(body.instance).toBe(replica.instance);
+        expect(body.cluster).toMatchObject({ scope: 'cluster', redis: 'available' });
+        expect(callsOf(body, '/api/v1/mentors')).toBe(60);
+        expect(body.instances.map((entry) => entry.instance)).toEqual(['replica-0', 'replica-1', 'replica-2']);
+        expect(body.application.total_requests).toBe(body.instances.reduce((sum, entry) => sum + entry.total_requests, 0));
+        expect(body.application.total_requests).toBe(body.endpoints.reduce((sum, entry) => sum + entry.count, 0));
+      }, 10_000);
+    }
+  }, 60_000);
+
+  it('names a distinct replica in each detailed health report', async () => {
+    const names = await Promise.all(
+      cluster.replicas.map(
+        async (replica) => ((await (await fetch(`${replica.base}/health/detailed`)).json()) as { instance: string }).instance,
+      ),
+    );
+    expect(names).toEqual(['replica-0', 'replica-1', 'replica-2']);
+  });
+
+  it('falls back to the answering replica alone, flagged, while Redis is frozen, and merges again once it answers', async () => {
+    cluster.redis!.freeze();
+    try {
+      await eventually(async () => {
+        // The bound only proves the call does not wait on the frozen Redis.
+        const body = await metricsVia(cluster.replicas[0], { signal: AbortSignal.timeout(3000) });
+        expect(body.cluster).toMatchObject({ scope: 'instance', redis: 'unavailable' });
+        expect(body.instances.map((entry) => entry.instance)).toEqual(['replica-0']);
+      }, 10_000);
+    } finally {
+      cluster.redis!.thaw();
+    }
+    await eventually(async () => expect((await metricsVia(cluster.replicas[0])).cluster.scope).toBe('cluster'), 10_000);
+  }, 30_000);
+
+  it('drops a SIGKILLed replica from "instances" once its snapshot expires', async () => {
+    await cluster.kill(2);
+    await eventually(async () => {
+      const body = await metricsVia(cluster.replicas[0]);
+      expect(body.instances.map((entry) => entry.instance)).toEqual(['replica-0', 'replica-1']);
+    }, 15_000);
+  }, 30_000);
+});
