@@ -38,6 +38,15 @@ describe('operations across 3 replicas', () => {
     );
   }
 
+  /** Requests this pod's Prometheus histogram has counted. */
+  async function prometheusRequests(replica: ClusterReplica): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${replica.port}/metrics`)).text();
+    return [...text.matchAll(/^http_server_request_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce(
+      (sum, [, count]) => sum + Number(count),
+      0,
+    );
+  }
+
   beforeAll(async () => {
     cluster = await ApiCluster.start({ replicas: 3, env: { LOGIN_RATE_LIMIT: '5', TRUST_PROXY_HOPS: '1' } });
     token = await cluster.adminToken();
@@ -57,6 +66,29 @@ describe('operations across 3 replicas', () => {
         expect(body.application.total_requests).toBe(body.endpoints.reduce((sum, entry) => sum + entry.count, 0));
       }, 10_000);
     }
+  }, 60_000);
+
+  it("resets the view on every replica through one, and leaves each pod's Prometheus counters monotonic", async () => {
+    await sendMentorLists([5, 5, 5]);
+    await eventually(
+      async () => expect(callsOf(await metricsVia(cluster.replicas[2]), '/api/v1/mentors')).toBeGreaterThanOrEqual(15),
+      10_000,
+    );
+    const before = await prometheusRequests(cluster.replicas[2]);
+
+    const reset = await get(cluster.replicas[1], '/admin/metrics/reset', { method: 'POST' });
+    expect(reset.status).toBe(200);
+    expect(await reset.json()).toMatchObject({ scope: 'cluster' });
+    for (const replica of cluster.replicas) {
+      await eventually(async () => {
+        const body = await metricsVia(replica);
+        expect(body.cluster.scope).toBe('cluster');
+        expect(callsOf(body, '/api/v1/mentors')).toBeUndefined();
+        // Only the admin calls made since the reset are left.
+        expect(body.endpoints.every((entry) => entry.endpoint.startsWith('/api/v1/admin/metrics'))).toBe(true);
+      }, 10_000);
+    }
+    expect(await prometheusRequests(cluster.replicas[2])).toBeGreaterThanOrEqual(before);
   }, 60_000);
 
   it('names a distinct replica in each detailed health report', async () => {
