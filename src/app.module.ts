@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { dirname } from 'node:path';
-import type { RedisOptions } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { dashboardConfig } from './admin-dashboard/admin-dashboard.config.js';
@@ -13,7 +12,7 @@ import { backupConfig, type BackupConfig } from './backup/config/backup.config.j
 import { BackupModule } from './backup/backup.module.js';
 import type { BackupModuleOptions } from './backup/backup.options.js';
 import { CacheModule } from './cache/cache.module.js';
-import { cacheConfig, type CacheConfig } from './cache/config/cache.config.js';
+import { besideNamespace, cacheConfig, redisConnectionOptions, type CacheConfig } from './cache/config/cache.config.js';
 import { instanceId } from './common/config/env.util.js';
 import { appConfig } from './config/app.config.js';
 import { CoursesModule } from './courses/courses.module.js';
@@ -44,21 +43,6 @@ export function validateConfiguration(): void {
   for (const load of APP_CONFIGURATION) load();
 }
 
-/** REDIS_URL as ioredis options, for the modules that open their own connection. */
-function redisConnection(cache: CacheConfig): RedisOptions | undefined {
-  const redis = cache.redis;
-  return (
-    redis && {
-      host: redis.host,
-      port: redis.port,
-      db: redis.db,
-      username: redis.username,
-      password: redis.password,
-      tls: redis.tls ? {} : undefined,
-    }
-  );
-}
-
 /**
  * The disk the metrics (and the health checks) watch: METRICS_DISK_PATH, else the SQLite file's,
  * else the backups'. The replicas share their snapshots through the cache's Redis, under keys
@@ -66,11 +50,11 @@ function redisConnection(cache: CacheConfig): RedisOptions | undefined {
  */
 export function metricsOptions(metrics: MetricsConfig, database: DatabaseConfig, backup: BackupConfig, cache: CacheConfig): MetricsConfig {
   const connection = database.connection;
-  const redis = redisConnection(cache);
+  const redis = redisConnectionOptions(cache);
   return {
     ...metrics,
     diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir),
-    redis: redis && { connection: redis, keyPrefix: `${cache.namespace.slice(0, -1)}-metrics:` },
+    redis: redis && { connection: redis, keyPrefix: besideNamespace(cache, 'metrics') },
   };
 }
 
@@ -86,7 +70,7 @@ function backupOptions(
     database: database.connection,
     instanceId: instanceId(),
     sqliteConnection: dataSource,
-    redis: redisConnection(cache),
+    redis: redisConnectionOptions(cache),
     reservedRedisPrefixes: [cache.namespace],
     prometheusRegistry: registry,
     metricsSections: sections,

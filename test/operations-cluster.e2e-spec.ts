@@ -47,6 +47,16 @@ describe('operations across 3 replicas', () => {
     );
   }
 
+  /** A login with a wrong password from `address` (the replicas trust one proxy hop). */
+  async function wrongLogin(replica: ClusterReplica, address: string): Promise<number> {
+    const response = await fetch(`${replica.base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+      body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' }),
+    });
+    return response.status;
+  }
+
   beforeAll(async () => {
     cluster = await ApiCluster.start({ replicas: 3, env: { LOGIN_RATE_LIMIT: '5', TRUST_PROXY_HOPS: '1' } });
     token = await cluster.adminToken();
@@ -100,7 +110,13 @@ describe('operations across 3 replicas', () => {
     expect(names).toEqual(['replica-0', 'replica-1', 'replica-2']);
   });
 
-  it('falls back to the answering replica alone, flagged, while Redis is frozen, and merges again once it answers', async () => {
+  it('holds the login limit across replicas: LOGIN_RATE_LIMIT attempts a minute per address, whichever replica answers', async () => {
+    const statuses = [];
+    for (let attempt = 0; attempt < 9; attempt++) statuses.push(await wrongLogin(cluster.replicas[attempt % 3], '203.0.113.7'));
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429]);
+  }, 30_000);
+
+  it('falls back to the answering replica alone, flagged, and to per-process login limits while Redis is frozen; merges again once it answers', async () => {
     cluster.redis!.freeze();
     try {
       await eventually(async () => {
@@ -109,6 +125,11 @@ describe('operations across 3 replicas', () => {
         expect(body.cluster).toMatchObject({ scope: 'instance', redis: 'unavailable' });
         expect(body.instances.map((entry) => entry.instance)).toEqual(['replica-0']);
       }, 10_000);
+      // The login limit falls back to each process's own count: still enforced, per replica.
+      const onFirst = [];
+      for (let attempt = 0; attempt < 6; attempt++) onFirst.push(await wrongLogin(cluster.replicas[0], '203.0.113.8'));
+      expect(onFirst).toEqual([401, 401, 401, 401, 401, 429]);
+      expect(await wrongLogin(cluster.replicas[1], '203.0.113.8')).toBe(401);
     } finally {
       cluster.redis!.thaw();
     }
