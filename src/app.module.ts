@@ -14,7 +14,7 @@ import type { BackupModuleOptions } from './backup/backup.options.js';
 import { CacheModule } from './cache/cache.module.js';
 import { besideNamespace, cacheConfig, redisConnectionOptions, type CacheConfig } from './cache/config/cache.config.js';
 import { instanceId } from './common/config/env.util.js';
-import { appConfig } from './config/app.config.js';
+import { appConfig, type AppConfig } from './config/app.config.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { databaseConfig, type DatabaseConfig } from './database/database.config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -48,13 +48,20 @@ export function validateConfiguration(): void {
  * else the backups'. The replicas share their snapshots through the cache's Redis, under keys
  * beside the cache namespace rather than in it (a cache clear must not take them).
  */
-export function metricsOptions(metrics: MetricsConfig, database: DatabaseConfig, backup: BackupConfig, cache: CacheConfig): MetricsConfig {
+export function metricsOptions(
+  metrics: MetricsConfig,
+  database: DatabaseConfig,
+  backup: BackupConfig,
+  cache: CacheConfig,
+  app: AppConfig,
+): MetricsConfig {
   const connection = database.connection;
   const redis = redisConnectionOptions(cache);
   return {
     ...metrics,
     diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir),
     redis: redis && { connection: redis, keyPrefix: besideNamespace(cache, 'metrics') },
+    build: { version: app.version, revision: app.revision },
   };
 }
 
@@ -84,8 +91,9 @@ const health = HealthModule.forRootAsync({ useFactory: healthConfig });
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: INJECTED_CONFIGURATION }),
     SentryModule,
     MetricsModule.forRootAsync({
-      inject: [databaseConfig.KEY, backupConfig.KEY],
-      useFactory: (database: DatabaseConfig, backup: BackupConfig) => metricsOptions(metricsConfig(), database, backup, cacheConfig()),
+      inject: [databaseConfig.KEY, backupConfig.KEY, appConfig.KEY],
+      useFactory: (database: DatabaseConfig, backup: BackupConfig, app: AppConfig) =>
+        metricsOptions(metricsConfig(), database, backup, cacheConfig(), app),
     }),
     CacheModule.forRootAsync({ useFactory: cacheConfig }),
     DatabaseModule.forRoot({ entities: ENTITIES }),

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { ApiCluster, type ClusterReplica } from './support/api-cluster.js';
 import { eventually } from './support/eventually.js';
 
@@ -5,6 +6,7 @@ const CLUSTER_START_MS = 120_000;
 
 interface AdminMetrics {
   instance: string;
+  build: { version: string; revision: string; node_version: string };
   application: { total_requests: number; requests_per_second: number };
   popular_endpoints: { endpoint: string; method: string; calls: number }[];
   endpoints: { endpoint: string; method: string; count: number; p95_ms: number }[];
@@ -108,6 +110,15 @@ describe('operations across 3 replicas', () => {
       ),
     );
     expect(names).toEqual(['replica-0', 'replica-1', 'replica-2']);
+  });
+
+  it('exposes mentorhub_build_info on each pod, as the admin view names the build', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const replica of cluster.replicas) {
+      const text = await (await fetch(`http://127.0.0.1:${replica.port}/metrics`)).text();
+      expect(text).toContain(`mentorhub_build_info{version="${version}",revision="unknown",node_version="${process.version}"} 1`);
+      expect((await metricsVia(replica)).build).toEqual({ version, revision: 'unknown', node_version: process.version });
+    }
   });
 
   it('holds the login limit across replicas: LOGIN_RATE_LIMIT attempts a minute per address, whichever replica answers', async () => {

@@ -62,6 +62,8 @@ export interface AdminMetricsDto {
   timestamp: string;
   /** The replica that answered (INSTANCE_ID). */
   instance: string;
+  /** What mentorhub_build_info says: package version, source revision, Node.js version. */
+  build: { version: string; revision: string; node_version: string };
   uptime_seconds: number;
   system: {
     cpu_percent: number;

@@ -11,6 +11,7 @@ import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 import { OperationStatsService } from './operations/operation-stats.service.js';
+import { BuildInfoMetrics } from './prometheus/build-info.metrics.js';
 import { MetricsTokenGuard } from './prometheus/metrics-token.guard.js';
 import { PrometheusController } from './prometheus/prometheus.controller.js';
 import { SYSTEM_PROBE, SystemMetricsService } from './system/system-metrics.service.js';
@@ -61,6 +62,7 @@ export type MetricsModuleAsyncOptions = ConfigurableModuleAsyncOptions<MetricsCo
     OperationStatsService,
     SystemMetricsService,
     SystemPrometheusMetrics,
+    BuildInfoMetrics,
     RouteTemplateResolver,
     HttpMetricsRecorder,
     MetricsService,

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
 import { metricsConfig, type MetricsConfig, isExcludedRoute } from './config/metrics.config.js';
 import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
+import { BuildInfoMetrics } from './prometheus/build-info.metrics.js';
 import type { AdminMetricsDto, ClusterDto, EndpointStatsDto, MetricsResetDto } from './metrics.dto.js';
 import type { EndpointStatsSnapshot } from './http/request-stats.store.js';
 import { ClusterMetricsService, type ClusterView } from './cluster/cluster-metrics.service.js';
@@ -54,6 +55,7 @@ export class MetricsService {
     private readonly cluster: ClusterMetricsService,
     private readonly system: SystemMetricsService,
     private readonly sections: MetricsSectionsRegistry,
+    private readonly build: BuildInfoMetrics,
   ) {}
 
   /** This replica's id (INSTANCE_ID). */
@@ -71,6 +73,7 @@ export class MetricsService {
     return {
       timestamp: new Date().toISOString(),
       instance: this.config.instance,
+      build: this.build.info,
       uptime_seconds: system.uptimeSeconds,
       system: {
         cpu_percent: system.cpu.machinePercent,

@@ -69,7 +69,11 @@ export interface MetricsRedisOptions {
   keyPrefix: string;
 }
 
-export type MetricsConfig = ConfigType<typeof metricsConfig> & { redis?: MetricsRedisOptions };
+/** What the host passes beside the environment: its Redis, and the build it runs (shown as mentorhub_build_info). */
+export type MetricsConfig = ConfigType<typeof metricsConfig> & {
+  redis?: MetricsRedisOptions;
+  build?: { version: string; revision: string };
+};
 
 /** Whether a route template falls under one of the excluded prefixes (probes, the scrape endpoint). */
 export function isExcludedRoute(prefixes: readonly string[], endpoint: string): boolean {
