@@ -1,8 +1,29 @@
-import { readFile } from 'node:fs/promises';
+/// <reference lib="dom" />
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { ApiCluster, type ClusterReplica } from './support/api-cluster.js';
 import { eventually } from './support/eventually.js';
+import { layoutProblems } from './support/page-layout.js';
+import { TcpSwitch } from './support/tcp-switch.js';
+import { TEST_ADMIN } from './support/test-app.js';
 
 const CLUSTER_START_MS = 120_000;
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'];
+/** Requests/s below which the dashboard's chart reads as idle (the page's own stream is all that runs). */
+const QUIET_RATE = 20;
+/** Screenshots (git-ignored). */
+const OUTPUT_DIR = join(import.meta.dirname, '..', 'test-output');
+
+declare global {
+  interface Window {
+    Chart: { getChart(id: string): { width: number; data: { datasets: { data: number[] }[] } } | undefined };
+    /** The requests/s the dashboard's chart has drawn, oldest first. */
+    chartRates(): number[];
+  }
+}
 
 interface AdminMetrics {
   instance: string;
@@ -60,7 +81,11 @@ describe('operations across 3 replicas', () => {
   }
 
   beforeAll(async () => {
-    cluster = await ApiCluster.start({ replicas: 3, env: { LOGIN_RATE_LIMIT: '5', TRUST_PROXY_HOPS: '1' } });
+    await mkdir(OUTPUT_DIR, { recursive: true });
+    cluster = await ApiCluster.start({
+      replicas: 3,
+      env: { LOGIN_RATE_LIMIT: '5', TRUST_PROXY_HOPS: '1', DASHBOARD_STREAM_INTERVAL_MS: '500' },
+    });
     token = await cluster.adminToken();
   }, CLUSTER_START_MS);
   afterAll(() => cluster?.stop(), 30_000);
@@ -126,6 +151,61 @@ describe('operations across 3 replicas', () => {
     for (let attempt = 0; attempt < 9; attempt++) statuses.push(await wrongLogin(cluster.replicas[attempt % 3], '203.0.113.7'));
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429]);
   }, 30_000);
+
+  it('keeps the dashboard steady when its stream reconnects to another replica, and leaves its own files out of its tables (Chromium)', async () => {
+    const balancer = await TcpSwitch.start(cluster.replicas[0].port);
+    const profile = await mkdtemp(join(tmpdir(), 'mentorhub-chromium-profile-'));
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(() => {
+        window.chartRates = () => window.Chart?.getChart('traffic-chart')?.data.datasets[0].data ?? [];
+      });
+      await page.setViewportSize({ width: 1280, height: 960 });
+      await page.goto(`http://127.0.0.1:${balancer.port}/admin/dashboard`);
+      await page.locator('#email').fill(TEST_ADMIN.email);
+      await page.locator('#password').fill(TEST_ADMIN.password);
+      await page.locator('#sign-in-form button').click();
+      await page.locator('#connection', { hasText: 'live' }).waitFor();
+      // Traffic the answering replica never sees itself: its view shows it only merged from the others.
+      await sendMentorLists([0, 300, 300]);
+      const sentAt = await page.evaluate(() => window.chartRates().length);
+      // Once the burst has been drawn, the chart goes quiet: only the page's own stream runs.
+      await page.waitForFunction(
+        ([count, quiet]) => {
+          const rates = window.chartRates();
+          return rates.length >= count + 4 && rates.slice(-2).every((rate) => rate < quiet);
+        },
+        [sentAt, QUIET_RATE] as const,
+      );
+
+      const beforeSwitch = await page.evaluate(() => window.chartRates().length);
+      balancer.switchTo(cluster.replicas[1].port);
+      await page.locator('#instance', { hasText: 'replica-1' }).waitFor({ timeout: 30_000 });
+      const switchedAt = await page.evaluate(() => window.chartRates().length);
+      await page.waitForFunction((count) => window.chartRates().length >= count + 3, switchedAt);
+      // Still quiet: a point computed across the two replicas' countings would read the 600 requests as a burst.
+      const rates = await page.evaluate(() => window.chartRates());
+      expect(Math.max(...rates.slice(beforeSwitch))).toBeLessThan(QUIET_RATE);
+      expect(await page.locator('#popular-endpoints').innerText()).not.toContain('/admin/dashboard');
+      expect(await page.locator('#instances').innerText()).toMatch(/replica-0[^]*replica-1 \(answering\)[^]*replica-2/);
+      expect(Number((await page.locator('#total-requests').innerText()).replace(/[^\d]/g, ''))).toBeGreaterThanOrEqual(300);
+
+      for (const [width, height, name] of [
+        [1280, 960, 'desktop'],
+        [375, 812, 'phone'],
+      ] as const) {
+        await page.setViewportSize({ width, height });
+        await page.waitForFunction((viewport) => window.Chart.getChart('traffic-chart')!.width <= viewport, width);
+        expect(await layoutProblems(page)).toEqual([]);
+        await page.screenshot({ path: join(OUTPUT_DIR, `cluster-dashboard-${name}.png`), fullPage: true });
+      }
+    } finally {
+      await context.close();
+      await balancer.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('falls back to the answering replica alone, flagged, and to per-process login limits while Redis is frozen; merges again once it answers', async () => {
     cluster.redis!.freeze();

@@ -17,11 +17,11 @@ describe('metrics config', () => {
       token: undefined,
       sampleIntervalMs: 5000,
       maxSeries: 200,
-      excludedPrefixes: ['/api/v1/health', '/metrics', '/api/v1/admin/metrics/stream'],
+      excludedPrefixes: ['/api/v1/health', '/metrics', '/api/v1/admin/metrics/stream', '/admin/dashboard'],
       diskPath: undefined,
       cluster: { intervalMs: 1000, ttlMs: 5000 },
     });
-    expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream');
+    expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream,/admin/dashboard');
   });
 
   it("refuses the example files' METRICS_TOKEN in production only", () => {

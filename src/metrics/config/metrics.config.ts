@@ -11,8 +11,8 @@ import {
   stringVar,
 } from '../../common/config/env.util.js';
 
-/** Probes, the scrape endpoint and the dashboard's event stream: machine traffic whose timings say nothing of the API's. */
-export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream';
+/** Probes, the scrape endpoint, the dashboard's event stream and its page's files: traffic whose timings say nothing of the API's. */
+export const DEFAULT_EXCLUDED_PREFIXES = '/api/v1/health,/metrics,/api/v1/admin/metrics/stream,/admin/dashboard';
 
 /** Comma-separated route prefixes, normalised to a leading slash and no trailing one. */
 export function parsePrefixList(name: string, raw: string): string[] {
