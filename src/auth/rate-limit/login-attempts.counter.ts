@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { connectIfIdle, disconnectIfOpen, failFastRedis } from '../../common/redis/fail-fast-redis.js';
 
 /** Where an address stands in its current one-minute window. */
 export interface LoginWindow {
@@ -62,19 +63,7 @@ export class LoginAttemptsCounter implements OnModuleDestroy {
   constructor(redis?: { connection: RedisOptions; keyPrefix: string }) {
     this.keyPrefix = redis?.keyPrefix ?? '';
     if (!redis) return;
-    this.redis = new Redis({
-      ...redis.connection,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: REDIS_TIMEOUT_MS,
-      connectTimeout: 1_000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-      disconnectTimeout: 100,
-    });
-    // Failures surface on the commands, logged once per outage below.
-    this.redis.on('error', () => undefined);
+    this.redis = failFastRedis(redis.connection, REDIS_TIMEOUT_MS);
   }
 
   async hit(address: string): Promise<LoginWindow> {
@@ -102,11 +91,11 @@ export class LoginAttemptsCounter implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.redis && this.redis.status !== 'wait' && this.redis.status !== 'end') this.redis.disconnect();
+    if (this.redis) disconnectIfOpen(this.redis);
   }
 
   private async hitShared(redis: Redis, address: string): Promise<LoginWindow> {
-    if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+    await connectIfIdle(redis);
     const key = `${this.keyPrefix}${address}`;
     const results = await redis.multi().set(key, 0, 'PX', LOGIN_WINDOW_MS, 'NX').incr(key).pttl(key).exec();
     const failed = results?.find(([error]) => error);

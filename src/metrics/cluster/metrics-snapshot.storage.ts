@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { connectIfIdle, disconnectIfOpen, failFastRedis } from '../../common/redis/fail-fast-redis.js';
 import { parseSnapshot, type InstanceSnapshot } from './instance-snapshot.js';
 
 /** What one exchange with the shared store returns. */
@@ -35,19 +36,7 @@ export class RedisMetricsSnapshotStorage implements MetricsSnapshotStorage {
     connection: RedisOptions,
     private readonly keyPrefix: string,
   ) {
-    this.redis = new Redis({
-      ...connection,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: SNAPSHOT_COMMAND_TIMEOUT_MS,
-      connectTimeout: 1_000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-      disconnectTimeout: 100,
-    });
-    // Failures surface on the commands (the caller logs the state change once); this keeps ioredis from printing each one.
-    this.redis.on('error', () => undefined);
+    this.redis = failFastRedis(connection, SNAPSHOT_COMMAND_TIMEOUT_MS);
   }
 
   async exchange(snapshot: InstanceSnapshot, ttlMs: number): Promise<SnapshotExchange> {
@@ -87,14 +76,14 @@ export class RedisMetricsSnapshotStorage implements MetricsSnapshotStorage {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status !== 'wait' && this.redis.status !== 'end') this.redis.disconnect();
+    disconnectIfOpen(this.redis);
   }
 
   private key(name: string): string {
     return `${this.keyPrefix}${name}`;
   }
 
-  private async connect(): Promise<void> {
-    if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
+  private connect(): Promise<void> {
+    return connectIfIdle(this.redis);
   }
 }
