@@ -7,6 +7,8 @@ import secureJson from 'secure-json-parse';
 import { DashboardAssetsService } from './admin-dashboard/dashboard-assets.service.js';
 import { ERROR_REPORTER, type ErrorReporter } from './common/errors/error-reporter.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { httpExceptionBody } from './common/filters/error-body.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './common/json/json-depth.js';
 import { openRequestContext } from './common/request-context/request-context.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { addNoStoreHook } from './health/no-store.decorator.js';
@@ -52,8 +54,7 @@ function sendRouterError(error: FastifyError, request: FastifyRequest, reply: Fa
     error instanceof errorCodes.FST_ERR_BAD_URL
       ? new BadRequestException(`Failed to decode param '${undecodableSegment(request.url.split('?')[0])}'`)
       : new HttpException(error.message, error.statusCode ?? HttpStatus.BAD_REQUEST);
-  const body = exception.getResponse();
-  void reply.code(exception.getStatus()).send(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+  void reply.code(exception.getStatus()).send(httpExceptionBody(exception));
 }
 
 type RequestHook = Parameters<FastifyAdapter['setOnRequestHook']>[0];
@@ -118,7 +119,7 @@ function notAnObjectMessage(text: string, start: number): string {
 /**
  * JSON bodies: an empty one is an empty object; a malformed one, or one that is not an object or
  * array, is a 400 naming the parse error, so all reach the same validation and error answers as
- * any other bad input. `__proto__` and `constructor.prototype` keys are refused too: copied onto a
+ * any other bad input. So is one nested deeper than MAX_JSON_DEPTH, refused before it is parsed. `__proto__` and `constructor.prototype` keys are refused too: copied onto a
  * DTO, they would change its prototype.
  */
 function useJsonBodies(app: NestFastifyApplication): void {
@@ -135,6 +136,7 @@ function useJsonBodies(app: NestFastifyApplication): void {
       if (start === -1 || (text[start] !== '{' && text[start] !== '[')) {
         throw new SyntaxError(notAnObjectMessage(text, start === -1 ? text.length : start));
       }
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
       value = secureJson.parse(text, undefined, parseOptions);
     } catch (error) {
       done(new BadRequestException((error as Error).message), undefined);

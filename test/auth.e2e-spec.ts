@@ -134,7 +134,12 @@ describe('login rate limit', () => {
         .expect(401);
       await request(t.http).post('/api/v1/auth/login').send(TEST_ADMIN).expect(200);
       const limited = await request(t.http).post('/api/v1/auth/login').send(TEST_ADMIN).expect(429);
-      expect(limited.headers['retry-after']).toBeDefined();
+      expect(limited.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(limited.body).toEqual({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: 'Too many login attempts from this address; try again later',
+      });
       await request(t.http).get('/api/v1/mentors').expect(200);
     } finally {
       await t.close();
@@ -153,3 +158,4 @@ describe('login rate limit', () => {
     }
   });
 });
+

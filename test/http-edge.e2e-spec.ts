@@ -2,6 +2,7 @@ import { Body, Controller, Post } from '@nestjs/common';
 import { IsString } from 'class-validator';
 import request from 'supertest';
 import { BODY_LIMIT_BYTES } from '../src/app.setup.js';
+import { MAX_JSON_DEPTH } from '../src/common/json/json-depth.js';
 import { DASHBOARD_CSP } from '../src/admin-dashboard/admin-dashboard.constants.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -36,7 +37,7 @@ describe('HTTP edge (sqlite)', () => {
     const refused = await echo()
       .send(bodyOfSize(BODY_LIMIT_BYTES + 1))
       .expect(413);
-    expect(refused.body).toEqual({ statusCode: 413, message: 'request entity too large' });
+    expect(refused.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' });
     // Not even valid JSON: the size alone decides.
     await echo()
       .send(`{${'x'.repeat(BODY_LIMIT_BYTES)}`)
@@ -46,7 +47,7 @@ describe('HTTP edge (sqlite)', () => {
       .type('form')
       .send(`name=${'x'.repeat(BODY_LIMIT_BYTES)}`)
       .expect(413);
-    expect(form.body).toEqual({ statusCode: 413, message: 'request entity too large' });
+    expect(form.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' });
     expect((await request(t.http).post('/api/v1/edge-test/echo').type('form').send('name=Ada').expect(201)).body).toEqual({ name: 'Ada' });
   });
 
@@ -72,12 +73,45 @@ describe('HTTP edge (sqlite)', () => {
       .set('content-type', 'application/xml')
       .send('<name>x</name>')
       .expect(415);
-    expect(response.body).toEqual({ statusCode: 415, message: 'Unsupported Media Type' });
+    expect(response.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: 'Unsupported Media Type' });
   });
 
   it('validates an empty JSON body as an empty object', async () => {
     const response = await echo().send('').expect(400);
-    expect(response.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['name must be a string'] });
+    expect(response.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'name must be a string' });
+  });
+
+  it('answers every validation problem in one message string', async () => {
+    const response = await echo().send({ name: 1, extra: true }).expect(400);
+    expect(response.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'extra is not an accepted field; name must be a string',
+    });
+  });
+
+  it('refuses JSON nested deeper than the limit with 400 before parsing or validating it, on any route', async () => {
+    const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const refused = { statusCode: 400, error: 'Bad Request', message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
+    for (const levels of [MAX_JSON_DEPTH + 1, 3_000, 45_000]) {
+      expect((await echo().send(nested(levels)).expect(400)).body).toEqual(refused);
+    }
+    const login = await request(t.http).post('/api/v1/auth/login').set('content-type', 'application/json').send(nested(3_000)).expect(400);
+    expect(login.body).toEqual(refused);
+    const patch = await request(t.http).patch('/api/v1/mentors/1').set('content-type', 'application/json').send(nested(3_000)).expect(400);
+    expect(patch.body).toEqual(refused);
+    const objects = `${'{"a":'.repeat(MAX_JSON_DEPTH + 1)}1${'}'.repeat(MAX_JSON_DEPTH + 1)}`;
+    expect((await echo().send(objects).expect(400)).body).toEqual(refused);
+    // At the limit it is ordinary input: validation answers it.
+    const deepest = `{"name":${nested(MAX_JSON_DEPTH - 1)}}`;
+    expect((await echo().send(deepest).expect(400)).body.message).toBe('name must be a string');
+  });
+
+  it('answers a path parameter longer than the router accepts with 414 in the error shape', async () => {
+    const response = await request(t.http)
+      .get(`/api/v1/mentors/${'1'.repeat(200)}`)
+      .expect(414);
+    expect(response.body).toEqual({ statusCode: 414, error: 'URI Too Long', message: expect.any(String) });
   });
 
   it('answers a path that does not decode with 400 in the API error shape, and unknown URLs anywhere with the JSON 404', async () => {
