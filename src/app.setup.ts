@@ -9,6 +9,7 @@ import { ERROR_REPORTER, type ErrorReporter } from './common/errors/error-report
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { httpExceptionBody } from './common/filters/error-body.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './common/json/json-depth.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './common/request-context/request-id.js';
 import { openRequestContext } from './common/request-context/request-context.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { addNoStoreHook } from './health/no-store.decorator.js';
@@ -54,7 +55,7 @@ function sendRouterError(error: FastifyError, request: FastifyRequest, reply: Fa
     error instanceof errorCodes.FST_ERR_BAD_URL
       ? new BadRequestException(`Failed to decode param '${undecodableSegment(request.url.split('?')[0])}'`)
       : new HttpException(error.message, error.statusCode ?? HttpStatus.BAD_REQUEST);
-  void reply.code(exception.getStatus()).send(httpExceptionBody(exception));
+  void reply.code(exception.getStatus()).header(REQUEST_ID_HEADER, request.id).send(httpExceptionBody(exception));
 }
 
 type RequestHook = Parameters<FastifyAdapter['setOnRequestHook']>[0];
@@ -87,7 +88,7 @@ class ApiFastifyAdapter extends FastifyAdapter {
 
 /**
  * The HTTP server the application runs on. Behind TRUST_PROXY_HOPS proxies, the client address
- * (`request.ip`) is read from X-Forwarded-For. URLs match as they always have: with or without a
+ * (`request.ip`) is read from X-Forwarded-For. Every answer carries the request's X-Request-Id. URLs match as they always have: with or without a
  * trailing slash, in any letter case.
  */
 export function createHttpAdapter(options: { trustProxyHops?: number } = {}): FastifyAdapter {
@@ -97,8 +98,13 @@ export function createHttpAdapter(options: { trustProxyHops?: number } = {}): Fa
     // The addresses of X-Forwarded-For are read from the nearest hop outwards: trusting `hops` of them.
     trustProxy: hops > 0 ? (_address, hop) => hop < hops : false,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    genReqId: requestIdOf,
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
       adapter.answerRouterError(error, request, reply),
+  });
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
   return adapter;
 }

@@ -123,6 +123,34 @@ describe('HTTP edge (sqlite)', () => {
     }
   });
 
+  it('answers every request with its X-Request-Id: a valid incoming one kept, else a new UUID', async () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const answers = [
+      await request(t.http).get('/api/v1/health/live').expect(200),
+      await request(t.http).get('/api/v1/nope').expect(404),
+      await request(t.http).get('/api/v1/mentors/%zz').expect(400),
+      await request(t.http)
+        .get(`/api/v1/mentors/${'1'.repeat(200)}`)
+        .expect(414),
+      await echo().send('{"name":').expect(400),
+      await echo()
+        .send(bodyOfSize(BODY_LIMIT_BYTES + 1))
+        .expect(413),
+      await request(t.http).post('/api/v1/edge-test/echo').set('content-type', 'application/xml').send('<a/>').expect(415),
+      await request(t.http).get('/admin/dashboard').expect(200),
+    ];
+    for (const answer of answers) expect(answer.headers['x-request-id']).toMatch(uuid);
+    expect(new Set(answers.map((answer) => answer.headers['x-request-id'])).size).toBe(answers.length);
+
+    const kept = 'upstream-proxy:4f2a.9_B';
+    expect((await request(t.http).get('/api/v1/nope').set('x-request-id', kept).expect(404)).headers['x-request-id']).toBe(kept);
+    expect((await echo().set('x-request-id', kept).send('{').expect(400)).headers['x-request-id']).toBe(kept);
+    for (const invalid of ['x'.repeat(129), 'two words', '<id>']) {
+      const answer = await request(t.http).get('/api/v1/health/live').set('x-request-id', invalid).expect(200);
+      expect(answer.headers['x-request-id']).toMatch(uuid);
+    }
+  });
+
   it('routes a URL with a trailing slash or in another letter case like the plain one', async () => {
     for (const path of ['/api/v1/health/live/', '/API/V1/Health/Live']) await request(t.http).get(path).expect(200);
   });
