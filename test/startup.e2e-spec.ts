@@ -19,7 +19,10 @@ describe('starting the built API', () => {
       { DATABASE_URL: 'mysql://root:hunter2@localhost/mentorhub' },
       /^Invalid configuration: DATABASE_URL must start with sqlite: or postgres:\/\//,
     ],
-    [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET is the development default/],
+    [
+      { NODE_ENV: 'production' },
+      /^Invalid configuration: JWT_SECRET must be set to a random secret of 32\+ characters when NODE_ENV=production$/,
+    ],
     [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET must be at least 32 characters/],
     [{ ADMIN_EMAIL: 'a@b.c' }, /^Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together$/],
     [{ LOG_TO_FILE: 'sometimes' }, /^Invalid configuration: LOG_TO_FILE must be true or false/],
