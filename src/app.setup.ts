@@ -13,6 +13,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from './common/request-context/request
 import { openRequestContext } from './common/request-context/request-context.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { addNoStoreHook } from './health/no-store.decorator.js';
+import { appConfig, type AppConfig } from './config/app.config.js';
 import { HttpMetricsRecorder } from './metrics/http/http-metrics.recorder.js';
 import { PROMETHEUS_PATH } from './metrics/metrics.constants.js';
 
@@ -163,6 +164,8 @@ export function configureApp(app: NestFastifyApplication, options: { swagger: bo
   fastify.addHook('onRoute', addNoStoreHook);
   fastify.addHook('preHandler', openRequestContext);
   useJsonBodies(app);
+  const { corsOrigins } = app.get<AppConfig>(appConfig.KEY);
+  if (corsOrigins.length > 0) app.enableCors({ origin: corsOrigins });
   for (const assets of app.get(DashboardAssetsService).staticOptions()) void fastify.register(fastifyStatic, assets);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: PROMETHEUS_PATH, method: RequestMethod.GET }] });
   app.useGlobalPipes(

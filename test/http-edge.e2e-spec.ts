@@ -163,6 +163,45 @@ describe('HTTP edge (sqlite)', () => {
   });
 });
 
+describe('CORS (sqlite)', () => {
+  const preflight = (t: TestApp, origin: string) =>
+    request(t.http).options('/api/v1/mentors').set('origin', origin).set('access-control-request-method', 'GET');
+
+  it('answers no browser origin by default', async () => {
+    const t = await createTestApp({ engine: 'sqlite', env: { DEMO_DATA: 'false' } });
+    try {
+      const response = await request(t.http).get('/api/v1/mentors').set('origin', 'https://app.example.com').expect(200);
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+      expect((await preflight(t, 'https://app.example.com')).headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('allows the origins of CORS_ORIGINS, and no other', async () => {
+    const t = await createTestApp({
+      engine: 'sqlite',
+      env: { DEMO_DATA: 'false', CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' },
+    });
+    try {
+      for (const origin of ['https://app.example.com', 'http://localhost:3000']) {
+        const allowed = await preflight(t, origin).expect(204);
+        expect(allowed.headers['access-control-allow-origin']).toBe(origin);
+        expect(allowed.headers['access-control-allow-methods']).toContain('GET');
+        const response = await request(t.http).get('/api/v1/mentors').set('origin', origin).expect(200);
+        expect(response.headers['access-control-allow-origin']).toBe(origin);
+      }
+      for (const origin of ['https://evil.example.com', 'https://app.example.com.evil.example', 'http://app.example.com']) {
+        expect((await preflight(t, origin)).headers['access-control-allow-origin']).toBeUndefined();
+        const response = await request(t.http).get('/api/v1/mentors').set('origin', origin).expect(200);
+        expect(response.headers['access-control-allow-origin']).toBeUndefined();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('dashboard page files (sqlite)', () => {
   let t: TestApp;
 

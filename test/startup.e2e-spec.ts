@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,12 @@ describe('starting the built API', () => {
       { NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40), ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'CHANGE-ME' },
       /^Invalid configuration: ADMIN_PASSWORD is still the placeholder/,
     ],
+    [{ HOST: 'every interface' }, /^Invalid configuration: HOST must be an IP address or a host name/],
+    [
+      { CORS_ORIGINS: 'https://app.example.com,https://app.example.com/path' },
+      /^Invalid configuration: CORS_ORIGINS must be comma-separated origins like https:\/\/app.example.com, got "https:\/\/app.example.com\/path"$/,
+    ],
+    [{ CORS_ORIGINS: '*' }, /^Invalid configuration: CORS_ORIGINS must be comma-separated origins/],
     [{ DATABASE_POOL_SIZE: '1' }, /^Invalid configuration: DATABASE_POOL_SIZE must be an integer between 2 and 200/],
     // The operations modules take their options from the app, which validates them at start all the same.
     [{ METRICS_SLOW_MS: 'fast' }, /^Invalid configuration: METRICS_SLOW_MS must be an integer between 1 and 3600000, got "fast"$/],
@@ -54,6 +60,18 @@ describe('starting the built API', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(api.stderr()).not.toContain('hunter2');
+  });
+
+  it('listens on HOST alone when it is set', async () => {
+    const api = spawnApi({ PORT: '0', HOST: '127.0.0.2', LOG_TO_FILE: 'false' }, cwd);
+    try {
+      const port = await api.listening;
+      expect(api.stdout()).toContain(`listening on http://127.0.0.2:${port}/api/v1`);
+      expect((await fetch(`http://127.0.0.2:${port}/api/v1/health/live`)).status).toBe(200);
+      await expect(fetch(`http://127.0.0.1:${port}/api/v1/health/live`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
+    } finally {
+      await api.stop();
+    }
   });
 
   it('adds no demo data and prints no password in production', async () => {
@@ -73,6 +91,8 @@ describe('starting the built API', () => {
     const password = /Created the admin user admin@mentorhub\.local with password (\S+)/.exec(first.stdout())?.[1];
     expect(password).toBeDefined();
     expect(existsSync(join(cwd, 'data', 'mentorhub.sqlite'))).toBe(true);
+    // No JWT_SECRET: the one made on this first start, readable by the owner only.
+    expect(statSync(join(cwd, 'data', 'jwt-secret')).mode & 0o777).toBe(0o600);
 
     const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
       method: 'POST',
