@@ -1,13 +1,14 @@
 import { BadRequestException, HttpException, HttpStatus, RequestMethod, ValidationPipe, type ValidationError } from '@nestjs/common';
 import fastifyStatic from '@fastify/static';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { DashboardAssetsService } from './admin-dashboard/dashboard-assets.service.js';
 import { ERROR_REPORTER, type ErrorReporter } from './common/errors/error-reporter.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { httpExceptionBody } from './common/filters/error-body.js';
+import { documentErrorAnswers } from './common/openapi/error-responses.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './common/json/json-depth.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/request-context/request-id.js';
 import { openRequestContext } from './common/request-context/request-context.js';
@@ -178,16 +179,19 @@ export function configureApp(app: NestFastifyApplication, options: { swagger: bo
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter(app.getHttpAdapter(), app.get<symbol, ErrorReporter>(ERROR_REPORTER)));
-  if (options.swagger) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('MentorHub API')
-        .setDescription('Mentors, courses, reviews and users, with built-in operations endpoints')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('api/docs', app, document);
-  }
+  if (options.swagger) SwaggerModule.setup('api/docs', app, createOpenApiDocument(app));
+}
+
+/** The OpenAPI document of the app's routes (call once `configureApp` has set the prefix), every error answer documented. */
+export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('MentorHub API')
+      .setDescription('Mentors, courses, reviews and users, with built-in operations endpoints')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  return documentErrorAnswers(document);
 }
