@@ -90,8 +90,8 @@ class ApiFastifyAdapter extends FastifyAdapter {
 
 /**
  * The HTTP server the application runs on. Behind TRUST_PROXY_HOPS proxies, the client address
- * (`request.ip`) is read from X-Forwarded-For. Every answer carries the request's X-Request-Id. URLs match as they always have: with or without a
- * trailing slash, in any letter case.
+ * (`request.ip`) is read from X-Forwarded-For. Every answer carries the request's X-Request-Id.
+ * URLs match as they always have: with or without a trailing slash, in any letter case.
  */
 export function createHttpAdapter(options: { trustProxyHops?: number } = {}): FastifyAdapter {
   const hops = options.trustProxyHops ?? 0;
@@ -127,8 +127,9 @@ function notAnObjectMessage(text: string, start: number): string {
 /**
  * JSON bodies: an empty one is an empty object; a malformed one, or one that is not an object or
  * array, is a 400 naming the parse error, so all reach the same validation and error answers as
- * any other bad input. So is one nested deeper than MAX_JSON_DEPTH, refused before it is parsed. `__proto__` and `constructor.prototype` keys are refused too: copied onto a
- * DTO, they would change its prototype.
+ * any other bad input. So is one nested deeper than MAX_JSON_DEPTH, refused before it is parsed.
+ * `__proto__` and `constructor.prototype` keys are refused too: copied onto a DTO, they would
+ * change its prototype.
  */
 function useJsonBodies(app: NestFastifyApplication): void {
   const parseOptions = { protoAction: 'error', constructorAction: 'error' } as const;
