@@ -2,7 +2,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { validateConfiguration } from '../src/app.module.js';
+import { ConfigError } from '../src/common/config/env.util.js';
 import { spawnApi } from './support/spawn-api.js';
+import { withEnv } from './support/test-app.js';
 
 /** The built API started the way the README's first command starts it, in an empty folder. */
 describe('starting the built API', () => {
@@ -13,6 +16,7 @@ describe('starting the built API', () => {
   });
   afterEach(() => rm(cwd, { recursive: true, force: true }));
 
+  // Every refusal, checked in this process: main.ts prints the message of the ConfigError validation throws.
   it.each([
     [{ PORT: 'abc' }, /^Invalid configuration: PORT must be an integer between 0 and 65535, got "abc"$/],
     [
@@ -53,7 +57,31 @@ describe('starting the built API', () => {
       { SENTRY_DSN: 'https://sentry.example.com/42' },
       /^Invalid configuration: SENTRY_DSN must be a Sentry DSN like https:\/\/<key>@<host>\/<project id>/,
     ],
-  ])('refuses %j with one line naming the variable', async (env, message) => {
+  ])('refuses %j with a message naming the variable', async (env, message) => {
+    // The local data (a generated JWT secret) goes to this test's folder unless the case names a database.
+    const refusal = await withEnv({ DATABASE_URL: `sqlite:${join(cwd, 'mentorhub.sqlite')}`, ...env }, async () => {
+      try {
+        validateConfiguration();
+      } catch (error) {
+        if (error instanceof ConfigError) return `Invalid configuration: ${error.message}`;
+        throw error;
+      }
+      return 'accepted';
+    });
+    expect(refusal).toMatch(message);
+    expect(refusal).not.toContain('hunter2');
+  });
+
+  // And as the built API runs: one line on stderr, exit code 1, for the first namespaces and the last.
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid configuration: PORT must be an integer between 0 and 65535, got "abc"$/],
+    [
+      { DATABASE_URL: 'mysql://root:hunter2@localhost/mentorhub' },
+      /^Invalid configuration: DATABASE_URL must start with sqlite: or postgres:\/\//,
+    ],
+    [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET must be set to a random secret of 32\+ characters/],
+    [{ HEALTH_CHECK_TIMEOUT_MS: '5' }, /^Invalid configuration: HEALTH_CHECK_TIMEOUT_MS must be an integer between 10 and 60000/],
+  ])('refuses %j at start with one line naming the variable', async (env, message) => {
     const api = spawnApi(env, cwd);
     expect(await api.exited).toBe(1);
     const lines = api.stderr().trim().split('\n');
