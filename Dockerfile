@@ -25,7 +25,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends "postgresql-client-$major" \
  && pg_dump --version \
  && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production
+# The source revision, shown as mentorhub_build_info{revision}: --build-arg APP_REVISION=$(git rev-parse --short HEAD).
+ARG APP_REVISION=unknown
+ENV NODE_ENV=production APP_REVISION=$APP_REVISION
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -12,9 +12,9 @@ import { backupConfig, type BackupConfig } from './backup/config/backup.config.j
 import { BackupModule } from './backup/backup.module.js';
 import type { BackupModuleOptions } from './backup/backup.options.js';
 import { CacheModule } from './cache/cache.module.js';
-import { cacheConfig, type CacheConfig } from './cache/config/cache.config.js';
+import { besideNamespace, cacheConfig, redisConnectionOptions, type CacheConfig } from './cache/config/cache.config.js';
 import { instanceId } from './common/config/env.util.js';
-import { appConfig } from './config/app.config.js';
+import { appConfig, type AppConfig } from './config/app.config.js';
 import { CoursesModule } from './courses/courses.module.js';
 import { databaseConfig, type DatabaseConfig } from './database/database.config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -43,10 +43,26 @@ export function validateConfiguration(): void {
   for (const load of APP_CONFIGURATION) load();
 }
 
-/** The disk the metrics (and the health checks) watch: METRICS_DISK_PATH, else the SQLite file's, else the backups'. */
-export function metricsOptions(metrics: MetricsConfig, database: DatabaseConfig, backup: BackupConfig): MetricsConfig {
+/**
+ * The disk the metrics (and the health checks) watch: METRICS_DISK_PATH, else the SQLite file's,
+ * else the backups'. The replicas share their snapshots through the cache's Redis, under keys
+ * beside the cache namespace rather than in it (a cache clear must not take them).
+ */
+export function metricsOptions(
+  metrics: MetricsConfig,
+  database: DatabaseConfig,
+  backup: BackupConfig,
+  cache: CacheConfig,
+  app: AppConfig,
+): MetricsConfig {
   const connection = database.connection;
-  return { ...metrics, diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir) };
+  const redis = redisConnectionOptions(cache);
+  return {
+    ...metrics,
+    diskPath: metrics.diskPath ?? (connection.engine === 'sqlite' ? dirname(connection.path) : backup.dir),
+    redis: redis && { connection: redis, keyPrefix: besideNamespace(cache, 'metrics') },
+    build: { version: app.version, revision: app.revision },
+  };
 }
 
 /** What backups take from the rest of the app: the database (and its live connection), Redis, the metrics. */
@@ -57,19 +73,11 @@ function backupOptions(
   dataSource: DataSource,
 ): BackupModuleOptions {
   const cache: CacheConfig = cacheConfig();
-  const redis = cache.redis;
   return {
     database: database.connection,
     instanceId: instanceId(),
     sqliteConnection: dataSource,
-    redis: redis && {
-      host: redis.host,
-      port: redis.port,
-      db: redis.db,
-      username: redis.username,
-      password: redis.password,
-      tls: redis.tls ? {} : undefined,
-    },
+    redis: redisConnectionOptions(cache),
     reservedRedisPrefixes: [cache.namespace],
     prometheusRegistry: registry,
     metricsSections: sections,
@@ -83,8 +91,9 @@ const health = HealthModule.forRootAsync({ useFactory: healthConfig });
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: INJECTED_CONFIGURATION }),
     SentryModule,
     MetricsModule.forRootAsync({
-      inject: [databaseConfig.KEY, backupConfig.KEY],
-      useFactory: (database: DatabaseConfig, backup: BackupConfig) => metricsOptions(metricsConfig(), database, backup),
+      inject: [databaseConfig.KEY, backupConfig.KEY, appConfig.KEY],
+      useFactory: (database: DatabaseConfig, backup: BackupConfig, app: AppConfig) =>
+        metricsOptions(metricsConfig(), database, backup, cacheConfig(), app),
     }),
     CacheModule.forRootAsync({ useFactory: cacheConfig }),
     DatabaseModule.forRoot({ entities: ENTITIES }),

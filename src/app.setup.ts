@@ -16,6 +16,8 @@ import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { addNoStoreHook } from './health/no-store.decorator.js';
 import { appConfig, type AppConfig } from './config/app.config.js';
 import { HttpMetricsRecorder } from './metrics/http/http-metrics.recorder.js';
+import { instanceHeaderHook } from './metrics/http/instance-header.hook.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { PROMETHEUS_PATH } from './metrics/metrics.constants.js';
 
 export const API_PREFIX = 'api/v1';
@@ -164,6 +166,7 @@ export function configureApp(app: NestFastifyApplication, options: { swagger: bo
   const fastify = app.getHttpAdapter().getInstance();
   app.get(HttpMetricsRecorder).attach(app);
   fastify.addHook('onRoute', addNoStoreHook);
+  fastify.addHook('onRoute', instanceHeaderHook(app.get(MetricsService).instance, `/${API_PREFIX}/admin`));
   fastify.addHook('preHandler', openRequestContext);
   useJsonBodies(app);
   const { corsOrigins } = app.get<AppConfig>(appConfig.KEY);

@@ -21,6 +21,7 @@ import { createBareApp, ROLE_HEADER } from './support/bare-app.js';
 const CHECK_TIMEOUT_MS = 200;
 // Thresholds no busy machine reaches: these tests are about the module, not the machine.
 const OPTIONS: HealthConfig = {
+  instance: 'bare-1',
   cpuPercent: 100,
   memoryPercent: 100,
   diskPercent: 100,
@@ -34,6 +35,8 @@ const OPTIONS: HealthConfig = {
   shutdownTimeoutMs: 1000,
 };
 const METRICS: MetricsConfig = {
+  instance: 'bare-1',
+  cluster: { intervalMs: 1000, ttlMs: 5000 },
   enabled: true,
   slowMs: 500,
   token: undefined,

@@ -15,6 +15,8 @@ import { createBareApp, ROLE_HEADER } from './support/bare-app.js';
 
 const TOKEN = 'scrape-token-of-the-bare-app';
 const OPTIONS: MetricsConfig = {
+  instance: 'bare-1',
+  cluster: { intervalMs: 1000, ttlMs: 5000 },
   enabled: true,
   slowMs: 500,
   token: TOKEN,

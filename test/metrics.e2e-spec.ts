@@ -4,8 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { readFile, statfs } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import request from 'supertest';
+import { publicInstance } from '../src/health/report/health-report.service.js';
 import { MeasureTime } from '../src/metrics/operations/measure-time.decorator.js';
 import { RequestStatsStore } from '../src/metrics/http/request-stats.store.js';
 import { SystemMetricsService } from '../src/metrics/system/system-metrics.service.js';
@@ -171,6 +173,16 @@ describe.each(ENGINES)('metrics (%s)', (engine) => {
         .set(auth(await t.tokenFor('mentor')))
         .expect(403);
     }
+  });
+
+  it('names the replica that answered: "instance" and X-Instance-Id on admin answers, refusals included, never on public ones', async () => {
+    const { body, headers } = await request(t.http).get('/api/v1/admin/metrics').set(auth(admin)).expect(200);
+    expect(body.instance).toBe(hostname());
+    expect(headers['x-instance-id']).toBe(hostname());
+    expect((await request(t.http).post('/api/v1/admin/metrics/reset').expect(401)).headers['x-instance-id']).toBe(hostname());
+    expect((await request(t.http).get('/api/v1/mentors').expect(200)).headers['x-instance-id']).toBeUndefined();
+    // The public detailed report names no host: it shows a digest of the id.
+    expect((await request(t.http).get('/api/v1/health/detailed').expect(200)).body.instance).toBe(publicInstance(hostname()));
   });
 });
 

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
-import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { LoginRateLimitGuard } from './rate-limit/login-rate-limit.guard.js';
 import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { LoginDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';

@@ -1,4 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { boolVar, ConfigError, enumVar, intVar, nodeEnv, optionalStringVar, stringVar } from '../common/config/env.util.js';
 
@@ -38,7 +39,15 @@ function readCorsOrigins(): string[] {
   return origins;
 }
 
+/** The version in package.json, which sits two folders above this file in src/ and dist/ alike. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export const appConfig = registerAs('app', () => ({
+  version: packageVersion(),
+  /** The source revision the image was built from (the Dockerfile's APP_REVISION build argument). */
+  revision: stringVar('APP_REVISION', 'unknown'),
   host: readHost(),
   port: intVar('PORT', 8000, { min: 0, max: 65535 }),
   corsOrigins: readCorsOrigins(),

@@ -18,8 +18,8 @@ export class MetricsController {
 
   @Post('reset')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ description: 'Application counters and endpoint statistics zeroed (Prometheus counters are not)' })
-  reset(): MetricsResetDto {
+  @ApiOkResponse({ description: 'Application counters and endpoint statistics zeroed on every replica (Prometheus counters are not)' })
+  reset(): Promise<MetricsResetDto> {
     return this.metrics.reset();
   }
 }

@@ -40,8 +40,30 @@ export interface OperationStatsDto {
   p99_ms: number;
 }
 
+/** One live replica, as its last snapshot (or, for the one answering, its live figures) describes it. */
+export interface InstanceDto {
+  instance: string;
+  total_requests: number;
+  requests_per_second: number;
+  last_seen: string;
+}
+
+/** What the application figures, the endpoint lists and the operations cover. */
+export interface ClusterDto {
+  /** `cluster`: every live replica; `instance`: the one that answered. */
+  scope: 'cluster' | 'instance';
+  redis: 'not_configured' | 'available' | 'unavailable';
+  message: string;
+  /** When the other replicas' snapshots were read; null in the single-process view. */
+  refreshed_at: string | null;
+}
+
 export interface AdminMetricsDto {
   timestamp: string;
+  /** The replica that answered (INSTANCE_ID). */
+  instance: string;
+  /** What mentorhub_build_info says: package version, source revision, Node.js version. */
+  build: { version: string; revision: string; node_version: string };
   uptime_seconds: number;
   system: {
     cpu_percent: number;
@@ -80,10 +102,14 @@ export interface AdminMetricsDto {
   popular_endpoints: PopularEndpointDto[];
   endpoints: EndpointStatsDto[];
   operations: OperationStatsDto[];
+  instances: InstanceDto[];
+  cluster: ClusterDto;
   /** Sections other modules registered (cache, backup, …) are merged in at the top level. */
   [section: string]: unknown;
 }
 
 export interface MetricsResetDto {
   reset_at: string;
+  /** `cluster`: every replica zeroes its view; `instance`: this one only (Redis unreachable or not configured). */
+  scope: 'cluster' | 'instance';
 }

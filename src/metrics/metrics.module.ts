@@ -4,11 +4,14 @@ import { isExcludedRoute, metricsConfig, type MetricsConfig } from './config/met
 import { HttpMetricsRecorder } from './http/http-metrics.recorder.js';
 import { RequestStatsStore } from './http/request-stats.store.js';
 import { RouteTemplateResolver } from './http/route-template.resolver.js';
+import { ClusterMetricsService, METRICS_SNAPSHOT_STORAGE } from './cluster/cluster-metrics.service.js';
+import { RedisMetricsSnapshotStorage } from './cluster/metrics-snapshot.storage.js';
 import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
 import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 import { OperationStatsService } from './operations/operation-stats.service.js';
+import { BuildInfoMetrics } from './prometheus/build-info.metrics.js';
 import { MetricsTokenGuard } from './prometheus/metrics-token.guard.js';
 import { PrometheusController } from './prometheus/prometheus.controller.js';
 import { SYSTEM_PROBE, SystemMetricsService } from './system/system-metrics.service.js';
@@ -25,8 +28,8 @@ const { ConfigurableModuleClass } = new ConfigurableModuleBuilder<MetricsConfig>
 export type MetricsModuleAsyncOptions = ConfigurableModuleAsyncOptions<MetricsConfig>;
 
 /**
- * Request and operation statistics, the system sampler, the admin metrics API and the Prometheus
- * endpoint. `configureApp` attaches HttpMetricsRecorder to the HTTP server; a process without
+ * Request and operation statistics, the system sampler, the admin metrics API (merged across
+ * replicas when the options name a Redis) and the Prometheus endpoint. `configureApp` attaches HttpMetricsRecorder to the HTTP server; a process without
  * one (the backup CLI) records operations and samples the system all the same.
  */
 // Global: other modules add admin-view sections and Prometheus metrics to it, and health reads its figures, without importing it.
@@ -50,9 +53,16 @@ export type MetricsModuleAsyncOptions = ConfigurableModuleAsyncOptions<MetricsCo
         new RequestStatsStore({ maxSeries: config.maxSeries, isProbe: (route) => isExcludedRoute(config.excludedPrefixes, route) }),
     },
     { provide: SYSTEM_PROBE, useFactory: () => new SystemProbe() },
+    {
+      provide: METRICS_SNAPSHOT_STORAGE,
+      inject: [metricsConfig.KEY],
+      useFactory: ({ redis }: MetricsConfig) => (redis ? new RedisMetricsSnapshotStorage(redis.connection, redis.keyPrefix) : null),
+    },
+    ClusterMetricsService,
     OperationStatsService,
     SystemMetricsService,
     SystemPrometheusMetrics,
+    BuildInfoMetrics,
     RouteTemplateResolver,
     HttpMetricsRecorder,
     MetricsService,

@@ -3,9 +3,10 @@ import type { Registry } from 'prom-client';
 import { MetricsSectionsRegistry } from './metrics-sections.registry.js';
 import { metricsConfig, type MetricsConfig, isExcludedRoute } from './config/metrics.config.js';
 import { PROMETHEUS_REGISTRY } from './metrics.constants.js';
-import type { AdminMetricsDto, EndpointStatsDto, MetricsResetDto } from './metrics.dto.js';
-import { OperationStatsService } from './operations/operation-stats.service.js';
-import { RequestStatsStore, type EndpointStatsSnapshot } from './http/request-stats.store.js';
+import { BuildInfoMetrics } from './prometheus/build-info.metrics.js';
+import type { AdminMetricsDto, ClusterDto, EndpointStatsDto, MetricsResetDto } from './metrics.dto.js';
+import type { EndpointStatsSnapshot } from './http/request-stats.store.js';
+import { ClusterMetricsService, type ClusterView } from './cluster/cluster-metrics.service.js';
 import { SystemMetricsService } from './system/system-metrics.service.js';
 import { round2 } from '../common/rounding.js';
 
@@ -28,6 +29,21 @@ function endpointDto(stats: EndpointStatsSnapshot): EndpointStatsDto {
   };
 }
 
+const SCOPE_MESSAGES: Record<ClusterView['redis'], string> = {
+  available: 'Every live replica, merged through Redis',
+  not_configured: 'This replica alone: REDIS_URL is not set',
+  unavailable: 'This replica alone: Redis is unreachable',
+};
+
+function clusterDto(view: ClusterView): ClusterDto {
+  return {
+    scope: view.scope,
+    redis: view.redis,
+    message: view.scope === 'cluster' ? SCOPE_MESSAGES.available : SCOPE_MESSAGES[view.redis],
+    refreshed_at: view.refreshedAt?.toISOString() ?? null,
+  };
+}
+
 /** Builds the admin metrics view and the Prometheus exposition. */
 @Injectable()
 export class MetricsService {
@@ -36,20 +52,28 @@ export class MetricsService {
   constructor(
     @Inject(metricsConfig.KEY) private readonly config: MetricsConfig,
     @Inject(PROMETHEUS_REGISTRY) private readonly registry: Registry,
-    private readonly requests: RequestStatsStore,
-    private readonly operations: OperationStatsService,
+    private readonly cluster: ClusterMetricsService,
     private readonly system: SystemMetricsService,
     private readonly sections: MetricsSectionsRegistry,
+    private readonly build: BuildInfoMetrics,
   ) {}
+
+  /** This replica's id (INSTANCE_ID). */
+  get instance(): string {
+    return this.config.instance;
+  }
 
   snapshot(): AdminMetricsDto {
     const system = this.system.snapshot();
-    const totals = this.requests.totals();
-    const recent = this.requests.recentWindow();
-    const endpoints = this.requests.endpoints();
+    const view = this.cluster.view();
+    const totals = view.requests.totals();
+    const recent = view.requests.recentWindow();
+    const endpoints = view.requests.endpoints();
     const ranked = endpoints.filter((stats) => !this.isExcluded(stats.endpoint));
     return {
       timestamp: new Date().toISOString(),
+      instance: this.config.instance,
+      build: this.build.info,
       uptime_seconds: system.uptimeSeconds,
       system: {
         cpu_percent: system.cpu.machinePercent,
@@ -111,8 +135,7 @@ export class MetricsService {
         .slice(0, TOP_ENDPOINTS)
         .map((stats) => ({ endpoint: stats.endpoint, method: stats.method, calls: stats.count })),
       endpoints: endpoints.sort((a, b) => b.count - a.count).map(endpointDto),
-      operations: this.operations
-        .snapshot()
+      operations: view.operations
         .sort((a, b) => b.count - a.count)
         .map((op) => ({
           name: op.name,
@@ -125,16 +148,22 @@ export class MetricsService {
           p95_ms: round2(op.p95Ms),
           p99_ms: round2(op.p99Ms),
         })),
+      instances: view.instances,
+      cluster: clusterDto(view),
       ...this.sections.snapshot(),
     };
   }
 
-  /** Zeroes the JSON view only: Prometheus counters stay monotonic, or rate() would misread the drop. */
-  reset(): MetricsResetDto {
-    this.requests.reset();
-    this.operations.reset();
-    this.logger.log('Application metrics reset (Prometheus counters are left untouched)');
-    return { reset_at: new Date().toISOString() };
+  /**
+   * Zeroes the JSON view on every replica (this one alone while Redis is unreachable). Prometheus
+   * counters stay monotonic, or rate() would misread the drop.
+   */
+  async reset(): Promise<MetricsResetDto> {
+    const scope = await this.cluster.reset();
+    this.logger.log(
+      `Application metrics reset on ${scope === 'cluster' ? 'every replica' : 'this replica'} (Prometheus counters are left untouched)`,
+    );
+    return { reset_at: new Date().toISOString(), scope };
   }
 
   prometheusExposition(): Promise<string> {

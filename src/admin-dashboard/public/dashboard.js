@@ -73,14 +73,84 @@ function cell(value, className) {
   return td;
 }
 
+/** Text that may wrap only after its separators (a path after `/`, a file name after `_`), never inside a word. */
+function breakable(value, separator) {
+  return value
+    .split(separator)
+    .flatMap((part, index, parts) => (index < parts.length - 1 ? [part + separator, document.createElement('wbr')] : [part]));
+}
+
 function endpointCell(method, endpoint) {
   const td = document.createElement('td');
   td.className = 'endpoint';
   const verb = document.createElement('span');
   verb.className = 'method';
   verb.textContent = method;
-  td.append(verb, endpoint);
+  td.append(verb, ...breakable(endpoint, '/'));
   return td;
+}
+
+// ---- the page's repeated parts, built once from the markup's data attributes ------------------
+
+/** `id=Label (hint)` entries separated by `;`: the label, and its hint in small print. */
+function entries(list) {
+  return list.split(';').map((entry) => {
+    const [id, label] = entry.split('=');
+    const [, name, hint] = /^(.*?)(?: (\(.*\)))?$/.exec(label);
+    const dt = document.createElement('dt');
+    dt.append(name);
+    if (hint) {
+      const small = document.createElement('small');
+      small.textContent = hint;
+      dt.append(' ', small);
+    }
+    return { id, dt };
+  });
+}
+
+function pair(dt, ...content) {
+  const dd = document.createElement('dd');
+  dd.append(...content);
+  const div = document.createElement('div');
+  div.append(dt, dd);
+  return { div, dd };
+}
+
+function buildPage() {
+  for (const list of document.querySelectorAll('dl[data-figures]')) {
+    list.replaceChildren(
+      ...entries(list.dataset.figures).map(({ id, dt }) => {
+        const { div, dd } = pair(dt, '—');
+        dd.id = id;
+        return div;
+      }),
+    );
+  }
+  for (const list of document.querySelectorAll('dl[data-meters]')) {
+    list.replaceChildren(
+      ...entries(list.dataset.meters).map(({ id, dt }) => {
+        const meter = Object.assign(document.createElement('meter'), {
+          id: `${id}-meter`,
+          min: 0,
+          max: 100,
+          low: 70,
+          high: 90,
+          optimum: 0,
+        });
+        const value = Object.assign(document.createElement('span'), { id, textContent: '—' });
+        return pair(dt, meter, ' ', value).div;
+      }),
+    );
+  }
+  for (const table of document.querySelectorAll('table[data-columns]')) {
+    const row = document.createElement('tr');
+    for (const [index, label] of table.dataset.columns.split('|').entries()) {
+      const th = Object.assign(document.createElement('th'), { scope: 'col', textContent: label });
+      if (index > 0) th.className = 'num';
+      row.append(th);
+    }
+    table.createTHead().append(row);
+  }
 }
 
 function emptyRow(columns, message) {
@@ -148,12 +218,38 @@ function renderBackup(backup) {
   else if (backup.stale) badge('backup-stale', 'stale', 'bad');
   else badge('backup-stale', 'fresh', 'ok');
   text('backup-last', last ? time(last.at) : 'none yet');
-  text('backup-name', last?.name ?? '—');
+  const name = last?.name ?? '—';
+  if ($('backup-name').textContent !== name) $('backup-name').replaceChildren(...breakable(name, '_'));
   text('backup-size', last ? `${bytes(last.sizeBytes)} in ${duration(last.durationMs)}` : '—');
   text('backup-age', backup.ageMs === null ? '—' : duration(backup.ageMs));
   text('backup-verified', time(backup.lastVerifiedAt));
   text('backup-failure', backup.lastFailure ? `${time(backup.lastFailure.at)} (${backup.lastFailure.stage})` : 'none');
   text('backup-next', backup.running ? `running: ${backup.running}` : time(backup.nextRunAt));
+}
+
+function renderCluster(metrics) {
+  const { cluster, instances } = metrics;
+  if (!cluster) return;
+  if (cluster.scope === 'cluster') badge('cluster-scope', `${instances.length} live`, 'ok');
+  else badge('cluster-scope', 'this replica only', cluster.redis === 'unavailable' ? 'bad' : 'idle');
+  text('cluster-message', cluster.message);
+  const rows = instances.map((entry) => {
+    const row = document.createElement('tr');
+    const name = cell(entry.instance, 'endpoint');
+    if (entry.instance === metrics.instance)
+      name.append(' ', Object.assign(document.createElement('small'), { className: 'muted', textContent: '(answering)' }));
+    row.append(
+      name,
+      cell(number(entry.total_requests), 'num'),
+      cell(number(entry.requests_per_second, 2), 'num'),
+      cell(new Date(entry.last_seen).toLocaleTimeString(), 'num'),
+    );
+    return row;
+  });
+  $('instances').replaceChildren(...rows);
+  text('instance', metrics.instance);
+  const build = metrics.build;
+  text('build', build ? `${build.version} (${build.revision}, Node ${build.node_version})` : '—');
 }
 
 function renderEndpoints(metrics) {
@@ -224,11 +320,16 @@ function createChart() {
 
 function pushChartPoint(metrics) {
   const at = Date.parse(metrics.timestamp);
-  const totals = { at, requests: metrics.application.total_requests, errors: metrics.application.total_errors };
+  const application = metrics.application;
+  // Totals compare only within one counting: the same answering replica, view and reset. A stream
+  // that reconnects to another replica (or falls back to one replica's view) starts a new baseline
+  // instead of drawing the difference between two countings as a spike.
+  const counting = `${metrics.instance} ${metrics.cluster?.scope} ${application.since}`;
+  const totals = { at, counting, requests: application.total_requests, errors: application.total_errors };
   const last = previous;
   previous = totals;
-  // The first snapshot, or one after a metrics reset, gives no interval to compute a rate over.
-  if (!last || totals.requests < last.requests || at <= last.at) return;
+  // The first snapshot of a counting, or one after a metrics reset, gives no interval to compute a rate over.
+  if (!last || last.counting !== counting || totals.requests < last.requests || at <= last.at) return;
   const requests = totals.requests - last.requests;
   const errors = totals.errors - last.errors;
   chart ??= createChart();
@@ -250,6 +351,7 @@ function render(snapshot) {
   renderSystem(metrics.system, metrics.uptime_seconds);
   renderCache(metrics.cache);
   renderBackup(metrics.backup);
+  renderCluster(metrics);
   renderEndpoints(metrics);
   pushChartPoint(metrics);
   text('updated', new Date(metrics.timestamp).toLocaleTimeString());
@@ -423,6 +525,7 @@ async function signIn(event) {
   }
 }
 
+buildPage();
 $('sign-in-form').addEventListener('submit', (event) => void signIn(event));
 $('sign-out').addEventListener('click', () => signOut());
 

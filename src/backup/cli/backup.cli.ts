@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
 import { CacheModule } from '../../cache/cache.module.js';
 import { CacheService } from '../../cache/cache.service.js';
-import { cacheConfig, type CacheConfig } from '../../cache/config/cache.config.js';
+import { cacheConfig, redisConnectionOptions, type CacheConfig } from '../../cache/config/cache.config.js';
 import { instanceId } from '../../common/config/env.util.js';
 import { databaseConfig, type DatabaseConfig } from '../../database/database.config.js';
 import { backupConfig } from '../config/backup.config.js';
@@ -20,18 +20,10 @@ const CLI_CONFIGURATION = [databaseConfig, backupConfig, cacheConfig];
 /** The CLI's options: the app's database and Redis; no connection of its own to close for an SQLite restore. */
 function cliBackupOptions(database: DatabaseConfig): BackupModuleOptions {
   const cache: CacheConfig = cacheConfig();
-  const redis = cache.redis;
   return {
     database: database.connection,
     instanceId: instanceId(),
-    redis: redis && {
-      host: redis.host,
-      port: redis.port,
-      db: redis.db,
-      username: redis.username,
-      password: redis.password,
-      tls: redis.tls ? {} : undefined,
-    },
+    redis: redisConnectionOptions(cache),
     reservedRedisPrefixes: [cache.namespace],
   };
 }

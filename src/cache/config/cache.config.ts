@@ -1,4 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
+import type { RedisOptions } from 'ioredis';
 import { ConfigError, intVar, optionalStringVar, stringVar } from '../../common/config/env.util.js';
 
 export interface RedisConnectionConfig {
@@ -65,3 +66,23 @@ export const cacheConfig = registerAs('cache', () => {
 });
 
 export type CacheConfig = ConfigType<typeof cacheConfig>;
+
+/** REDIS_URL as ioredis options, for modules that open their own connection to the cache's Redis. */
+export function redisConnectionOptions(config: CacheConfig): RedisOptions | undefined {
+  const redis = config.redis;
+  return (
+    redis && {
+      host: redis.host,
+      port: redis.port,
+      db: redis.db,
+      username: redis.username,
+      password: redis.password,
+      tls: redis.tls ? {} : undefined,
+    }
+  );
+}
+
+/** A key prefix beside the cache namespace (`mentorhub:` → `mentorhub-<name>:`), out of reach of a cache clear. */
+export function besideNamespace(config: CacheConfig, name: string): string {
+  return `${config.namespace.slice(0, -1)}-${name}:`;
+}

@@ -1,5 +1,5 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { enumVar, intVar, nodeEnv, numberVar } from '../../common/config/env.util.js';
+import { enumVar, instanceId, intVar, nodeEnv, numberVar } from '../../common/config/env.util.js';
 
 export const HEALTH_DETAILED_ACCESS = ['public', 'admin'] as const;
 
@@ -7,6 +7,8 @@ export const healthConfig = registerAs('health', () => {
   const production = nodeEnv() === 'production';
   const percent = (name: string, fallback: number) => numberVar(name, fallback, { min: 0, max: 100 });
   return {
+    /** Which replica answered the detailed report (INSTANCE_ID). */
+    instance: instanceId(),
     cpuPercent: percent('HEALTH_CPU_THRESHOLD', 90),
     memoryPercent: percent('HEALTH_MEMORY_THRESHOLD', 90),
     diskPercent: percent('HEALTH_DISK_THRESHOLD', 90),

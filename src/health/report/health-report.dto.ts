@@ -46,6 +46,12 @@ export class HealthReportDto {
   @ApiProperty({ enum: REPORT_STATUSES })
   status!: ReportStatus;
 
+  @ApiProperty({
+    example: 'mentorhub-api-7d9f8-x2k4q',
+    description: 'The replica that answered: INSTANCE_ID, or a digest of it in a public report',
+  })
+  instance!: string;
+
   @ApiProperty({ type: [HealthIssueDto] })
   issues!: HealthIssueDto[];
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { round2 } from '../../common/rounding.js';
 import { RequestStatsStore } from '../../metrics/http/request-stats.store.js';
@@ -10,6 +11,14 @@ import { HealthContributionsRegistry } from '../contributions/health-contributio
 import { DatabaseHealthIndicator } from '../indicators/database.health.js';
 import { SystemHealthIndicators } from '../indicators/system.health.js';
 import type { CheckStatus, HealthCheckDto, HealthIssueDto, HealthReportDto, ReportStatus } from './health-report.dto.js';
+
+/**
+ * The replica's id as a public report shows it: a stable digest, so replicas stay told apart
+ * without the report naming a host (INSTANCE_ID defaults to the host name).
+ */
+export function publicInstance(instance: string): string {
+  return createHash('sha256').update(instance).digest('hex').slice(0, 12);
+}
 
 interface CheckDefinition {
   name: string;
@@ -58,7 +67,8 @@ export class HealthReportService {
   /**
    * The report of GET /health/detailed, as a 503 when its status is `error` (orchestrators and
    * dashboards read the code). While anyone may read it, it names no filesystem path and quotes
-   * no failure (a driver's error can name a host or a path); admins get them in full.
+   * no failure (a driver's error can name a host or a path) and shows the replica's id as a
+   * digest; admins get them in full.
    */
   async reportOrThrow(): Promise<HealthReportDto> {
     const report = await this.report({ public: this.config.detailedAccess === 'public' });
@@ -74,6 +84,7 @@ export class HealthReportService {
     const worst = checks.reduce<CheckStatus>((acc, check) => (SEVERITY[check.status] > SEVERITY[acc] ? check.status : acc), 'ok');
     return {
       status: STATUS_OF[worst],
+      instance: options.public ? publicInstance(this.config.instance) : this.config.instance,
       issues,
       metrics: {
         system: options.public ? withoutDiskPath(this.system.snapshot()) : this.system.snapshot(),

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ConfigError } from '../../common/config/env.util.js';
 import { DEFAULT_EXCLUDED_PREFIXES, metricsConfig, parsePrefixList } from './metrics.config.js';
 
@@ -10,15 +11,17 @@ describe('metrics config', () => {
   it('has the documented defaults', () => {
     for (const name of Object.keys(process.env).filter((key) => key.startsWith('METRICS_'))) delete process.env[name];
     expect(metricsConfig()).toEqual({
+      instance: hostname(),
       enabled: true,
       slowMs: 500,
       token: undefined,
       sampleIntervalMs: 5000,
       maxSeries: 200,
-      excludedPrefixes: ['/api/v1/health', '/metrics', '/api/v1/admin/metrics/stream'],
+      excludedPrefixes: ['/api/v1/health', '/metrics', '/api/v1/admin/metrics/stream', '/admin/dashboard'],
       diskPath: undefined,
+      cluster: { intervalMs: 1000, ttlMs: 5000 },
     });
-    expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream');
+    expect(DEFAULT_EXCLUDED_PREFIXES).toBe('/api/v1/health,/metrics,/api/v1/admin/metrics/stream,/admin/dashboard');
   });
 
   it("refuses the example files' METRICS_TOKEN in production only", () => {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { DurationStats, type DurationSummary } from '../stats/duration.stats.js';
+import { DurationStats, type DurationRecord, type DurationSummary } from '../stats/duration.stats.js';
 import { ANY_METHOD, OVERFLOW_ENDPOINT, RECENT_WINDOW_SECONDS, UNMATCHED_ENDPOINT } from '../metrics.constants.js';
 import { round2 } from '../../common/rounding.js';
 
@@ -42,6 +42,37 @@ export interface RequestTotals {
   overflowed: number;
 }
 
+/** One series as replicas exchange it (see ClusterMetricsService). */
+export interface EndpointRecord {
+  method: string;
+  endpoint: string;
+  probe: boolean;
+  errors: number;
+  clientErrors: number;
+  statuses: Record<string, number>;
+  durations: DurationRecord;
+}
+
+/** Everything the admin view shows about one process's requests, in a form that sums across processes. */
+export interface RequestStatsRecord {
+  /** Start of the counting, epoch milliseconds. */
+  since: number;
+  requests: number;
+  errors: number;
+  clientErrors: number;
+  aborted: number;
+  overflowed: number;
+  recent: { requests: number; errors: number; requestsPerSecond: number };
+  endpoints: EndpointRecord[];
+}
+
+/** What the admin view reads: one process's live statistics, or the cluster's merged ones. */
+export interface RequestStatsView {
+  totals(): RequestTotals;
+  recentWindow(): RecentWindowStats;
+  endpoints(): EndpointStatsSnapshot[];
+}
+
 export interface RequestStatsOptions {
   /** Cap on distinct method + route series (the shared buckets do not count). */
   maxSeries: number;
@@ -54,7 +85,7 @@ export interface RequestStatsOptions {
   isProbe?: (route: string) => boolean;
 }
 
-class EndpointStats extends DurationStats {
+export class EndpointStats extends DurationStats {
   errors = 0;
   clientErrors = 0;
   readonly statuses = new Map<number, number>();
@@ -72,6 +103,19 @@ class EndpointStats extends DurationStats {
     if (status >= 500) this.errors++;
     else if (status >= 400) this.clientErrors++;
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+  }
+
+  toRecord(): EndpointRecord {
+    const { method, endpoint, probe, errors, clientErrors } = this;
+    return { method, endpoint, probe, errors, clientErrors, statuses: Object.fromEntries(this.statuses), durations: this.durationRecord() };
+  }
+
+  absorb(record: EndpointRecord): void {
+    this.absorbDurations(record.durations);
+    this.errors += record.errors;
+    this.clientErrors += record.clientErrors;
+    for (const [status, count] of Object.entries(record.statuses))
+      this.statuses.set(Number(status), (this.statuses.get(Number(status)) ?? 0) + count);
   }
 
   snapshot(): EndpointStatsSnapshot {
@@ -92,7 +136,7 @@ class EndpointStats extends DurationStats {
  * (`record`) is two map lookups and a few increments; memory is bounded by the series cap
  * (a fixed-size histogram per series) and a 60-slot ring for the recent window.
  */
-export class RequestStatsStore {
+export class RequestStatsStore implements RequestStatsView {
   private readonly maxSeries: number;
   private readonly now: () => number;
   private readonly isProbe: (route: string) => boolean;
@@ -191,11 +235,29 @@ export class RequestStatsStore {
 
   /** Every series with at least one request, the shared buckets included. */
   endpoints(): EndpointStatsSnapshot[] {
+    return this.series().map((stats) => stats.snapshot());
+  }
+
+  toRecord(): RequestStatsRecord {
+    const recent = this.recentWindow();
+    return {
+      since: this.sinceDate.getTime(),
+      requests: this.requests,
+      errors: this.errors,
+      clientErrors: this.clientErrors,
+      aborted: this.aborted,
+      overflowed: this.overflowed,
+      recent: { requests: recent.requests, errors: recent.errors, requestsPerSecond: recent.requestsPerSecond },
+      endpoints: this.series().map((stats) => stats.toRecord()),
+    };
+  }
+
+  private series(): EndpointStats[] {
     const all: EndpointStats[] = [];
     for (const byMethod of this.routes.values()) all.push(...byMethod.values());
     if (this.unmatched.count) all.push(this.unmatched);
     if (this.overflow.count) all.push(this.overflow);
-    return all.map((stats) => stats.snapshot());
+    return all;
   }
 
   private statsFor(method: string, route: string | undefined): EndpointStats {

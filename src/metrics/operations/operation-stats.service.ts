@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Histogram, type Registry } from 'prom-client';
-import { DurationStats, type DurationSummary } from '../stats/duration.stats.js';
+import { DurationStats, type DurationRecord, type DurationSummary } from '../stats/duration.stats.js';
 import { installOperationRecorder, uninstallOperationRecorder, type OperationRecorder } from './measure-time.decorator.js';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
 import { OPERATION_DURATION_METRIC, OVERFLOW_ENDPOINT, PROMETHEUS_REGISTRY } from '../metrics.constants.js';
@@ -13,9 +13,27 @@ export interface OperationStatsSnapshot extends DurationSummary {
   slow: number;
 }
 
-class OperationStats extends DurationStats {
+/** One operation's statistics as replicas exchange them. */
+export interface OperationRecord {
+  name: string;
+  errors: number;
+  slow: number;
+  durations: DurationRecord;
+}
+
+export class OperationStats extends DurationStats {
   errors = 0;
   slow = 0;
+
+  toRecord(name: string): OperationRecord {
+    return { name, errors: this.errors, slow: this.slow, durations: this.durationRecord() };
+  }
+
+  absorb(record: OperationRecord): void {
+    this.absorbDurations(record.durations);
+    this.errors += record.errors;
+    this.slow += record.slow;
+  }
 
   record(durationMs: number, failed: boolean, slow: boolean): void {
     this.recordDuration(durationMs);
@@ -80,6 +98,10 @@ export class OperationStatsService implements OperationRecorder, OnModuleInit, O
 
   snapshot(): OperationStatsSnapshot[] {
     return [...this.stats].map(([name, stats]) => stats.snapshot(name));
+  }
+
+  toRecords(): OperationRecord[] {
+    return [...this.stats].map(([name, stats]) => stats.toRecord(name));
   }
 
   reset(): void {

@@ -1,4 +1,4 @@
-import { LatencyHistogram } from './latency.histogram.js';
+import { LatencyHistogram, type HistogramRecord } from './latency.histogram.js';
 
 /** What the admin view shows about the durations of an endpoint or an operation. */
 export interface DurationSummary {
@@ -8,6 +8,13 @@ export interface DurationSummary {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+}
+
+/** Durations as replicas exchange them: enough to merge, not only to show. */
+export interface DurationRecord {
+  count: number;
+  sumMs: number;
+  histogram: HistogramRecord;
 }
 
 /** Count, sum and a bounded histogram of durations; endpoint and operation statistics build on it. */
@@ -20,6 +27,17 @@ export class DurationStats {
     this.count++;
     this.sumMs += durationMs;
     this.histogram.record(durationMs);
+  }
+
+  durationRecord(): DurationRecord {
+    return { count: this.count, sumMs: this.sumMs, histogram: this.histogram.toRecord() };
+  }
+
+  /** Adds another process's durations of the same endpoint or operation. */
+  absorbDurations(record: DurationRecord): void {
+    this.count += record.count;
+    this.sumMs += record.sumMs;
+    this.histogram.absorb(record.histogram);
   }
 
   protected summary(): DurationSummary {

@@ -77,4 +77,36 @@ describe('LatencyHistogram', () => {
     expect(histogram.quantile(1)).toBe(10 * 3_600_000);
     expect(histogram.quantile(0.5)).toBe(0);
   });
+
+  it('merges histograms into exactly the one that recorded every value, through their JSON records', () => {
+    const random = mulberry32(7);
+    // Three replicas with different loads: one fast, one slow, one mixed.
+    const draws = [() => 5 + random() * 10, () => 400 + random() * 800, () => (random() < 0.5 ? 2 : 900 * random())];
+    const all = new LatencyHistogram();
+    const merged = new LatencyHistogram();
+    const values: number[] = [];
+    for (const [replica, draw] of draws.entries()) {
+      const own = new LatencyHistogram();
+      for (let i = 0; i < 1000 * (replica + 1); i++) {
+        const value = draw();
+        own.record(value);
+        all.record(value);
+        values.push(value);
+      }
+      merged.absorb(JSON.parse(JSON.stringify(own.toRecord())));
+    }
+    expect(merged.count).toBe(all.count);
+    expect(merged.quantiles(QUANTILES)).toEqual(all.quantiles(QUANTILES));
+    const sorted = values.sort((a, b) => a - b);
+    for (const q of QUANTILES)
+      expect(Math.abs(merged.quantile(q) - exactQuantile(sorted, q)) / exactQuantile(sorted, q)).toBeLessThanOrEqual(0.01 + 1e-9);
+  });
+
+  it('ignores empty records and buckets it does not have', () => {
+    const histogram = new LatencyHistogram();
+    histogram.absorb(new LatencyHistogram().toRecord());
+    histogram.absorb({ min: 0, max: 1e9, buckets: [-1, 5, LatencyHistogram.bucketCount, 5, 3, 0] });
+    expect(histogram.count).toBe(0);
+    expect(histogram.summary()).toEqual({ p50: 0, p95: 0, p99: 0 });
+  });
 });
