@@ -20,7 +20,9 @@ function indicators(snapshot: Partial<SystemMetricsSnapshot>, recent = { request
   return new SystemHealthIndicators(system, requests, new HealthIndicatorService(), config);
 }
 
-const disk = (percent: number, error?: string) => ({ disk: { percent, usedGb: 9, totalGb: 10, path: '/data', ...(error ? { error } : {}) } });
+const disk = (percent: number, error?: string) => ({
+  disk: { percent, usedGb: 9, totalGb: 10, path: '/data', ...(error ? { error } : {}) },
+});
 
 describe('SystemHealthIndicators', () => {
   it('is up at a threshold and degraded above it, with the figures and why', () => {

@@ -73,7 +73,14 @@ describe('HealthReportService', () => {
     expect(report.checks.map(({ check, status }) => [check, status])).toEqual(
       ['database', 'disk', 'cpu', 'memory', 'heap', 'event_loop', 'error_rate', 'redis', 'backup', 'quiet'].map((check) => [check, 'ok']),
     );
-    expect(report.checks[1]).toEqual({ check: 'disk', status: 'ok', observed: 12.5, threshold: 90, message: undefined, duration_ms: expect.any(Number) });
+    expect(report.checks[1]).toEqual({
+      check: 'disk',
+      status: 'ok',
+      observed: 12.5,
+      threshold: 90,
+      message: undefined,
+      duration_ms: expect.any(Number),
+    });
     expect(report.checks[0]).toMatchObject({ observed: null, threshold: null });
     expect(report.metrics).toEqual({
       system: { cpu: { machinePercent: 12.5 } },
@@ -103,7 +110,10 @@ describe('HealthReportService', () => {
     const error = await service({ database: 'throws' })
       .reportOrThrow()
       .catch((caught: ServiceUnavailableException) => caught.getResponse());
-    expect(error).toMatchObject({ status: 'error', issues: [{ check: 'database', status: 'critical', message: 'database check failed: database exploded' }] });
+    expect(error).toMatchObject({
+      status: 'error',
+      issues: [{ check: 'database', status: 'critical', message: 'database check failed: database exploded' }],
+    });
   });
 
   it('turns a degraded critical check into a warning, not an error', async () => {
@@ -116,7 +126,13 @@ describe('HealthReportService', () => {
     const report = await service({ heap: 'hangs' }).report();
     expect(report.status).toBe('degraded');
     expect(report.issues).toEqual([
-      { check: 'heap', status: 'warn', observed: undefined, threshold: undefined, message: expect.stringMatching(/^heap check failed: \S/) },
+      {
+        check: 'heap',
+        status: 'warn',
+        observed: undefined,
+        threshold: undefined,
+        message: expect.stringMatching(/^heap check failed: \S/),
+      },
     ]);
   });
 
