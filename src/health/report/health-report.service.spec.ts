@@ -30,8 +30,12 @@ function outcome(name: string, what: Outcome, details: Record<string, unknown> =
       return Promise.reject(new Error(`${name} exploded`));
     case 'hangs':
       return new Promise(() => undefined);
+    case 'degraded':
+      return Promise.resolve(check.degraded(details));
+    case 'down':
+      return Promise.resolve(check.down(details));
     default:
-      return Promise.resolve(check[what](details));
+      return Promise.resolve(check.up(details));
   }
 }
 
