@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import base from './jest.config.js';
+
+const { compilerOptions } = JSON.parse(readFileSync('tsconfig.json', 'utf8'));
 
 /**
  * Jest for Stryker: the operations modules' unit specs only, without the e2e build (globalSetup)
@@ -8,6 +11,9 @@ import base from './jest.config.js';
  */
 export default {
   ...base,
+  // Without decorator metadata, a class used only as a constructor parameter type is not imported:
+  // a spec on fakes then loads what it tests, not the AWS SDK, TypeORM or ioredis behind it.
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: { ...compilerOptions, emitDecoratorMetadata: false } }] },
   testMatch: ['<rootDir>/src/{metrics,backup,health,cache}/**/*.spec.ts'],
   testPathIgnorePatterns: [
     '/node_modules/',

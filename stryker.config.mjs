@@ -14,10 +14,7 @@ export default {
   timeoutMS: 10_000,
   mutate: [
     'src/metrics/http/http-duration.histogram.ts',
-    'src/metrics/http/request-stats.store.ts',
-    'src/metrics/stats/latency.histogram.ts',
     'src/cache/cache.service.ts',
-    'src/cache/cache-key.ts',
     'src/cache/stores/failover-cache.store.ts',
     'src/cache/stores/memory-cache.store.ts',
     'src/backup/retention/backup.retention.ts',

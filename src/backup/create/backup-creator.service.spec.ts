@@ -109,6 +109,7 @@ describe('BackupCreator (fakes)', () => {
       latestMigration: 'M9',
     });
     expect(result.manifest.durationMs).toBeGreaterThanOrEqual(0);
+    expect(result.manifest.durationMs).toBeLessThan(60_000);
     expect(Date.now() - Date.parse(result.manifest.createdAt)).toBeLessThan(60_000);
     expect(progress).toEqual([{ stage: 'dump', bytes: 7 }]);
     expect(failures).toEqual([]);

@@ -48,6 +48,13 @@ describe('BackupPruner refusals (fakes)', () => {
     expect(failures).toEqual([]);
   });
 
+  it('keeps the newest verified backups besides the newest one', async () => {
+    const all = [stored(1), stored(10, true), stored(20, true)];
+    const { pruner: subject, deleted } = pruner(all);
+    await expect(subject.prune()).resolves.toMatchObject({ kept: [all[0].name, all[1].name], deleted: [all[2].name] });
+    expect(deleted).toEqual([all[2].name]);
+  });
+
   it('never prunes after a failed backup run, and records the refusal', async () => {
     const { pruner: subject, deleted, failures } = pruner(backups(), { lastRunOk: false });
     await expect(subject.prune()).rejects.toMatchObject({

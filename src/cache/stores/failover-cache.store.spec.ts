@@ -125,6 +125,12 @@ describe('FailoverCacheStore', () => {
     expect(store.status().since.getTime()).toBeGreaterThanOrEqual(before.getTime());
     expect(store.memory.size).toBe(0);
     expect(store.fallbacks).toBe(0);
+    const since = store.status().since;
+    await store.set('ns:b', 1, 1000);
+    redis.up();
+    await settle();
+    expect(store.status().since).toBe(since);
+    expect(await store.get('ns:b')).toBe(1);
   });
 
   it('falls back to memory when a command fails, without failing the caller', async () => {

@@ -95,5 +95,8 @@ describe('SystemHealthIndicators', () => {
     expect(heap.observed).toBeGreaterThan(0);
     expect(heap.observed).toBeLessThan(85);
     expect(heap.usedMb).toBeLessThan(heap.limitMb as number);
+    expect(heap.usedMb).toBeGreaterThan(1);
+    expect(heap.limitMb).toBeGreaterThan(64);
+    expect(heap.limitMb).toBeLessThan(1_048_576);
   });
 });

@@ -97,11 +97,29 @@ describe('HealthReportService', () => {
   });
 
   it('is degraded by a warning check, naming it in the issues', async () => {
-    const report = await service({ cpu: 'degraded', memory: 'down' }).report();
+    const report = await service({ cpu: 'degraded', memory: 'down', heap: 'down', event_loop: 'down', error_rate: 'down' }).report();
     expect(report.status).toBe('degraded');
+    expect(report.issues).toEqual(
+      ['cpu', 'memory', 'heap', 'event_loop', 'error_rate'].map((check) => ({
+        check,
+        status: 'warn',
+        observed: 12.5,
+        threshold: 90,
+        message: `${check} is warn`,
+      })),
+    );
+  });
+
+  it('fails a check whose result does not name it', async () => {
+    const nameless = {
+      check: 'queue',
+      failure: 'critical' as const,
+      contribution: { indicate: () => indicators.check('other').up() },
+    };
+    const report = await service({}, [nameless]).report();
+    expect(report.status).toBe('error');
     expect(report.issues).toEqual([
-      { check: 'cpu', status: 'warn', observed: 12.5, threshold: 90, message: 'cpu is warn' },
-      { check: 'memory', status: 'warn', observed: 12.5, threshold: 90, message: 'memory is warn' },
+      { check: 'queue', status: 'critical', observed: undefined, threshold: undefined, message: 'queue check failed: no result' },
     ]);
   });
 

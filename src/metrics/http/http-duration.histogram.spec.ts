@@ -56,9 +56,10 @@ describe('HttpDurationHistogram', () => {
     ]);
   });
 
-  it('forgets every series on a registry reset', async () => {
+  it('forgets every series on a registry reset, and sums across workers when aggregated', async () => {
     const registry = new Registry();
     const histogram = new HttpDurationHistogram(registry);
+    expect(histogram.get()).toMatchObject({ name: METRIC, type: 'histogram', aggregator: 'sum' });
     histogram.observe('GET', '/a', 200, 0.001);
     registry.resetMetrics();
     expect(await registry.metrics()).not.toContain(`${METRIC}_count`);
