@@ -17,6 +17,8 @@ class FakeRedis {
   isHealthy = false;
   failures = 0;
   lastError?: string = 'connect ECONNREFUSED';
+  /** The next command of this kind finds the connection gone. */
+  dropBefore?: 'delete' | 'clear';
   private listener: RedisHealthListener = () => undefined;
 
   constructor(
@@ -63,6 +65,10 @@ class FakeRedis {
   }
 
   private command(text: string): void {
+    if (this.dropBefore && text.startsWith(this.dropBefore)) {
+      this.dropBefore = undefined;
+      this.isHealthy = false;
+    }
     if (!this.isHealthy) {
       this.failures++;
       this.down();
@@ -197,12 +203,7 @@ describe('FailoverCacheStore', () => {
     redis.down();
     await store.delete('ns:a');
     await store.clear('ns:p:*');
-    const replay = redis.delete.bind(redis);
-    redis.delete = async (key) => {
-      redis.delete = replay;
-      redis.isHealthy = false;
-      return replay(key);
-    };
+    redis.dropBefore = 'delete';
     redis.up();
     await settle();
     expect(store.activeStore).toBe('memory');
@@ -216,12 +217,7 @@ describe('FailoverCacheStore', () => {
     const { store, redis } = await failover();
     redis.down();
     for (let index = 0; index <= MAX_PENDING_INVALIDATIONS; index++) await store.delete(`ns:k${index}`);
-    const clear = redis.clear.bind(redis);
-    redis.clear = async (pattern) => {
-      redis.clear = clear;
-      redis.isHealthy = false;
-      return clear(pattern);
-    };
+    redis.dropBefore = 'clear';
     redis.up();
     await settle();
     expect(store.activeStore).toBe('memory');
