@@ -94,6 +94,8 @@ describe('CacheService (memory store)', () => {
 
   it('does not cache a null result or a failed load, and loads again next time', async () => {
     expect(await cache.wrap('k', async () => null, 60)).toBeNull();
+    expect(await cache.wrap('u', async () => undefined, 60)).toBeUndefined();
+    expect(cache.metrics()).toMatchObject({ sets: 0, memory_entries: 0 });
     await expect(cache.wrap('k', () => Promise.reject(new Error('db down')), 60)).rejects.toThrow('db down');
     expect(await cache.wrap('k', async () => 'v', 60)).toBe('v');
     expect(await cache.get('k')).toBe('v');

@@ -147,6 +147,8 @@ describe('FailoverCacheStore', () => {
     expect(store.fallbacks).toBe(1);
     expect(store.errors).toBe(1);
     expect(await store.get('ns:a')).toBe('kept');
+    await store.delete('ns:b');
+    expect(store.errors).toBe(1);
     expect(store.status()).toMatchObject({ store: 'memory', redisHealthy: false, degraded: true });
   });
 
