@@ -21,7 +21,20 @@ function importRules(folder, forbidden, message) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', '.bench-dist/**', 'eslint.config.js', 'jest.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'bench/results/**',
+      '.bench-dist/**',
+      'eslint.config.js',
+      'jest.config.js',
+      'stryker.config.mjs',
+      'reports/**',
+      '.stryker-tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

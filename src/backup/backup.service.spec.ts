@@ -1,6 +1,14 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildBackups, FakeEngine, fakeS3, tempFolder, visibleFiles, type UnitBackups } from '../../test/support/backup-unit.js';
+import {
+  buildBackups,
+  FakeEngine,
+  fakeBackup,
+  fakeS3,
+  tempFolder,
+  visibleFiles,
+  type UnitBackups,
+} from '../../test/support/backup-unit.js';
 import type { BackupManifest } from './catalogue/backup.manifest.js';
 import { backupStem } from './catalogue/backup.naming.js';
 import { beginRun } from './catalogue/run-journal.js';
@@ -156,6 +164,18 @@ describe('BackupService (real module, fake engine and S3)', () => {
     engine.failDump = true;
     await expect(service.runScheduled(slotAt('2026-01-01T03:00:00.000Z'))).resolves.toBeUndefined();
     expect(status.getStatus().lastFailure?.stage).toBe('dump');
+  });
+
+  it('prunes nothing after a failed scheduled backup, and prunes once one succeeds', async () => {
+    const { service } = await build({ keepLast: 0 });
+    const old = await fakeBackup(dir.path, 30, { verified: true });
+    await fakeBackup(dir.path, 20, { verified: true });
+    engine.failDump = true;
+    await service.runScheduled({ ...slotAt('2026-01-01T03:00:00.000Z'), prune: true });
+    expect(await visibleFiles(dir.path)).toHaveLength(4);
+    engine.failDump = false;
+    await service.runScheduled({ ...slotAt('2026-01-02T03:00:00.000Z'), prune: true });
+    expect(await visibleFiles(dir.path)).not.toContain(`${old}.json`);
   });
 
   it('verifies after a scheduled backup', async () => {

@@ -33,6 +33,18 @@ describe('planRetention', () => {
     expect(plan.remove).toEqual([]);
   });
 
+  it('orders backups of the same second by name, the later name being the newer', () => {
+    const time = new Date(now.getTime() - 30 * 24 * 3600 * 1000);
+    const plan = planRetention(
+      [
+        { stem: 'b1', time, verified: false },
+        { stem: 'b2', time, verified: false },
+      ],
+      { now, retentionDays: 7, keepLast: 0 },
+    );
+    expect(plan).toEqual({ keep: ['b2'], remove: ['b1'] });
+  });
+
   it('plans nothing for no backups', () => {
     expect(planRetention([], { now, retentionDays: 7, keepLast: 7 })).toEqual({ keep: [], remove: [] });
   });

@@ -1,0 +1,34 @@
+/**
+ * Mutation testing of the operations modules' core logic (`npm run test:mutation`): controllers,
+ * Nest modules, DTOs and config plumbing are left out, and so is what only the e2e suites reach.
+ * Reports land in reports/mutation/.
+ */
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  jest: { configFile: 'jest.mutation.config.js' },
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning'],
+  checkers: [],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 10_000,
+  mutate: [
+    'src/metrics/http/http-duration.histogram.ts',
+    'src/cache/cache.service.ts',
+    'src/cache/stores/failover-cache.store.ts',
+    'src/cache/stores/memory-cache.store.ts',
+    'src/backup/retention/backup.retention.ts',
+    'src/backup/retention/backup-pruner.service.ts',
+    'src/backup/create/backup-creator.service.ts',
+    'src/health/report/health-report.service.ts',
+    'src/health/indicators/system.health.ts',
+  ],
+  ignoreStatic: true,
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
