@@ -1,5 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { CACHE_INVALIDATION_TABLE, insertCacheInvalidations, sqlParameter } from '../../common/cache-invalidation/cache-invalidation.table.js';
+import {
+  CACHE_INVALIDATION_TABLE,
+  insertCacheInvalidations,
+  sqlParameter,
+} from '../../common/cache-invalidation/cache-invalidation.table.js';
 
 export interface OutboxRow {
   id: number;
@@ -27,28 +31,27 @@ export class OutboxTable {
   }
 
   async summary(): Promise<OutboxSummary> {
-    const [row] = (await this.manager.query(
+    const [row] = await this.manager.query<{ count: number | string; max_id: number | string | null; oldest: number | string | null }[]>(
       `SELECT COUNT(*) AS count, MAX(id) AS max_id, MIN(created_at) AS oldest FROM ${CACHE_INVALIDATION_TABLE}`,
-    )) as { count: number | string; max_id: number | string | null; oldest: number | string | null }[];
+    );
     const count = Number(row.count);
     return { count, maxId: Number(row.max_id ?? 0), oldestAt: count === 0 || row.oldest === null ? undefined : Number(row.oldest) };
   }
 
   /** Rows with `after < id <= upTo`, oldest first. */
   async rows(after: number, upTo: number): Promise<OutboxRow[]> {
-    const rows = (await this.manager.query(
+    const rows = await this.manager.query<{ id: number | string; pattern: string }[]>(
       `SELECT id, pattern FROM ${CACHE_INVALIDATION_TABLE} WHERE id > ${this.param(1)} AND id <= ${this.param(2)} ORDER BY id`,
       [after, upTo],
-    )) as { id: number | string; pattern: string }[];
+    );
     return rows.map((row) => ({ id: Number(row.id), pattern: row.pattern }));
   }
 
   async delete(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.manager.query(
-      `DELETE FROM ${CACHE_INVALIDATION_TABLE} WHERE id IN (${ids.map((_, i) => this.param(i + 1)).join(', ')})`,
-      [...ids],
-    );
+    await this.manager.query(`DELETE FROM ${CACHE_INVALIDATION_TABLE} WHERE id IN (${ids.map((_, i) => this.param(i + 1)).join(', ')})`, [
+      ...ids,
+    ]);
   }
 
   async deleteUpTo(maxId: number): Promise<void> {

@@ -20,9 +20,9 @@ export async function insertCacheInvalidations(manager: EntityManager, patterns:
   if (patterns.length === 0) return [];
   const now = Date.now();
   const values = patterns.map((_, i) => `(${sqlParameter(manager, 2 * i + 1)}, ${sqlParameter(manager, 2 * i + 2)})`);
-  const rows = (await manager.query(
+  const rows = await manager.query<{ id: number | string }[]>(
     `INSERT INTO ${CACHE_INVALIDATION_TABLE} (pattern, created_at) VALUES ${values.join(', ')} RETURNING id`,
     patterns.flatMap((pattern) => [pattern, now]),
-  )) as { id: number | string }[];
+  );
   return rows.map((row) => Number(row.id));
 }
