@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { ApiCluster, type ClusterReplica } from './support/api-cluster.js';
 import { eventually } from './support/eventually.js';
 import { BUILT_MAIN } from './support/spawn-api.js';
@@ -106,18 +107,44 @@ describe('the cache across 3 replicas', () => {
     );
   }, 90_000);
 
-  it('never leaves an old value cached when fills on every replica race a write (0 stale)', async () => {
-    const id = 12;
+  it('never leaves an old value cached when fills on every replica race writes, with all cores busy (0 stale)', async () => {
+    const ids = [20, 21, 22, 23, 24, 25];
     const stale: string[] = [];
-    for (let trial = 0; trial < 40; trial++) {
-      const name = `Race trial ${trial}`;
-      const readers = cluster.replicas.flatMap((replica) => [nameOn(replica, id), nameOn(replica, id)]);
-      await Promise.all([rename(cluster.replicas[trial % 3], id, name), ...readers]);
-      const seen = await namesEverywhere(id);
-      seen.forEach((value, index) => value !== name && stale.push(`trial ${trial}: replica-${index} served "${value}"`));
+    const database = new pg.Client({ connectionString: cluster.database.url });
+    await database.connect();
+    const workers = busyWorkers();
+    try {
+      for (let trial = 0; trial < 25; trial++) {
+        let writing = true;
+        // Readers keep refilling each entry while two replicas' writes to it commit and invalidate it.
+        const readers = cluster.replicas.flatMap((replica) =>
+          ids.map(async (id) => {
+            while (writing) await nameOn(replica, id);
+          }),
+        );
+        try {
+          await Promise.all(
+            ids.flatMap((id, i) => [
+              rename(cluster.replicas[(trial + i) % 3], id, `Race ${trial} on ${id} (one)`),
+              rename(cluster.replicas[(trial + i + 1) % 3], id, `Race ${trial} on ${id} (other)`),
+            ]),
+          );
+        } finally {
+          writing = false;
+          await Promise.all(readers);
+        }
+        const truth = await database.query<{ id: number; name: string }>('SELECT id, name FROM mentors WHERE id = ANY($1)', [ids]);
+        for (const { id, name } of truth.rows) {
+          const seen = await namesEverywhere(id);
+          seen.forEach((value, index) => value !== name && stale.push(`trial ${trial}: replica-${index} served "${value}" for ${name}`));
+        }
+      }
+    } finally {
+      for (const worker of workers) worker.kill('SIGKILL');
+      await database.end();
     }
     expect(stale).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('serves the restored data on every replica after a CLI restore under the running API', async () => {
     const id = 13;
