@@ -45,7 +45,7 @@ function registerCachePrometheusMetrics(registry: Registry, read: () => CacheMet
   counter('misses', 'Cache lookups that had to load the value', (s) => s.misses);
   counter('sets', 'Values written to the cache', (s) => s.sets);
   counter('invalidations', 'Keys or patterns invalidated', (s) => s.invalidations);
-  counter('errors', 'Redis commands that failed (each one served by the in-memory store instead)', (s) => s.errors);
+  counter('errors', 'Redis commands that failed or timed out (a read is then answered from the database)', (s) => s.errors);
   counter('fallbacks', 'Switches from Redis to the in-memory store', (s) => s.fallbacks);
   new Gauge({
     name: 'mentorhub_cache_active_store',

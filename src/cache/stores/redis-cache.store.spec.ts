@@ -49,9 +49,17 @@ describe('RedisCacheStore fills', () => {
     expect(await store.set(key('course:4:@all'), '{}', 60_000, ticket)).toBe(true);
   });
 
+  it('deletes an exact key without touching its neighbours', async () => {
+    await client.set(key('user-me:1:@u1'), '1');
+    await client.set(key('user-me:1:@u10'), '1');
+    expect(await store.invalidate([key('user-me:1:@u1')])).toBe(1);
+    expect(await client.exists(key('user-me:1:@u1'), key('user-me:1:@u10'))).toBe(1);
+  });
+
   it('keeps the generations through a clear of everything', async () => {
     await store.invalidate([key('reviews:5:*')]);
     await store.invalidate([key('*')]);
+    await store.invalidate([key('~gen:reviews')]);
     expect(await client.exists(key('~gen'), key('~gen:reviews'))).toBe(2);
   });
 });

@@ -35,6 +35,7 @@ export class RedisCacheStore implements OnModuleDestroy {
   private readonly judge: RedisHealthJudge;
   private probeClient?: Redis;
   private probe?: NodeJS.Timeout;
+  private probing = false;
   private listener: RedisHealthListener = () => undefined;
   private stopped = false;
   private readonly generationKey: string;
@@ -123,9 +124,7 @@ export class RedisCacheStore implements OnModuleDestroy {
     const client = this.requireClient();
     try {
       const generations = new Set(patterns.map((pattern) => this.generationKeyOf(pattern)));
-      const bump = client.multi();
-      for (const generation of generations) bump.incr(generation);
-      await bump.exec();
+      await Promise.all([...generations].map((generation) => client.incr(generation)));
       let deleted = 0;
       for (const pattern of patterns) deleted += await this.clear(client, pattern);
       return deleted;
@@ -154,27 +153,26 @@ export class RedisCacheStore implements OnModuleDestroy {
 
   /** SCAN … MATCH … COUNT with batched UNLINK: Redis keeps serving between steps (never KEYS, never FLUSHDB). */
   private async clear(client: Redis, pattern: string): Promise<number> {
+    // A key is the pattern matching only itself: no need to scan for it.
+    if (!/[*?]/.test(pattern)) return pattern.startsWith(this.generationKey) ? 0 : client.unlink(pattern);
     let cursor = '0';
     let deleted = 0;
     let unlinking: Promise<number> | undefined;
-    try {
-      do {
-        const [next, found] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH);
-        cursor = next;
-        // The generations outlive every clear: a reset one could equal what an old fill read.
-        const keys = found.filter((key) => !key.startsWith(this.generationKey));
-        if (keys.length > 0) {
-          // One UNLINK in flight while the next SCAN step runs.
-          if (unlinking) deleted += await unlinking;
-          unlinking = client.unlink(...keys);
-        }
-      } while (cursor !== '0');
-      if (unlinking) deleted += await unlinking;
-      return deleted;
-    } catch (error) {
-      unlinking?.catch(() => undefined);
-      throw error;
-    }
+    do {
+      const [next, found] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH);
+      cursor = next;
+      // The generations outlive every clear: a reset one could equal what an old fill read.
+      const keys = found.filter((key) => !key.startsWith(this.generationKey));
+      if (keys.length > 0) {
+        // One UNLINK in flight while the next SCAN step runs.
+        if (unlinking) deleted += await unlinking;
+        unlinking = client.unlink(...keys);
+        // Awaited below; until then a timeout must not count as an unhandled rejection (it would end the process).
+        unlinking.catch(() => undefined);
+      }
+    } while (cursor !== '0');
+    if (unlinking) deleted += await unlinking;
+    return deleted;
   }
 
   private segmentGenerationKey(key: string): string {
@@ -191,9 +189,11 @@ export class RedisCacheStore implements OnModuleDestroy {
     return /[*?]/.test(segment) ? this.generationKey : `${this.generationKey}:${segment}`;
   }
 
+  /** One probe at a time: a slow one must not count twice. */
   private async runProbe(): Promise<void> {
-    if (this.stopped || !this.probeClient) return;
-    const failure = await probeRedis(this.probeClient, this.config.probeTimeoutMs);
+    if (this.stopped || !this.probeClient || this.probing) return;
+    this.probing = true;
+    const failure = await probeRedis(this.probeClient, this.config.probeTimeoutMs).finally(() => (this.probing = false));
     if (this.stopped) return;
     if (failure === undefined) this.report(this.judge.probeSucceeded());
     else {
