@@ -1,15 +1,20 @@
 import { BadRequestException, HttpException, HttpStatus, RequestMethod, ValidationPipe, type ValidationError } from '@nestjs/common';
 import fastifyStatic from '@fastify/static';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { DashboardAssetsService } from './admin-dashboard/dashboard-assets.service.js';
 import { ERROR_REPORTER, type ErrorReporter } from './common/errors/error-reporter.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { httpExceptionBody } from './common/filters/error-body.js';
+import { documentErrorAnswers } from './common/openapi/error-responses.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './common/json/json-depth.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './common/request-context/request-id.js';
 import { openRequestContext } from './common/request-context/request-context.js';
 import { RejectNulPipe } from './common/pipes/reject-nul.pipe.js';
 import { addNoStoreHook } from './health/no-store.decorator.js';
+import { appConfig, type AppConfig } from './config/app.config.js';
 import { HttpMetricsRecorder } from './metrics/http/http-metrics.recorder.js';
 import { PROMETHEUS_PATH } from './metrics/metrics.constants.js';
 
@@ -52,8 +57,7 @@ function sendRouterError(error: FastifyError, request: FastifyRequest, reply: Fa
     error instanceof errorCodes.FST_ERR_BAD_URL
       ? new BadRequestException(`Failed to decode param '${undecodableSegment(request.url.split('?')[0])}'`)
       : new HttpException(error.message, error.statusCode ?? HttpStatus.BAD_REQUEST);
-  const body = exception.getResponse();
-  void reply.code(exception.getStatus()).send(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+  void reply.code(exception.getStatus()).header(REQUEST_ID_HEADER, request.id).send(httpExceptionBody(exception));
 }
 
 type RequestHook = Parameters<FastifyAdapter['setOnRequestHook']>[0];
@@ -86,8 +90,8 @@ class ApiFastifyAdapter extends FastifyAdapter {
 
 /**
  * The HTTP server the application runs on. Behind TRUST_PROXY_HOPS proxies, the client address
- * (`request.ip`) is read from X-Forwarded-For. URLs match as they always have: with or without a
- * trailing slash, in any letter case.
+ * (`request.ip`) is read from X-Forwarded-For. Every answer carries the request's X-Request-Id.
+ * URLs match as they always have: with or without a trailing slash, in any letter case.
  */
 export function createHttpAdapter(options: { trustProxyHops?: number } = {}): FastifyAdapter {
   const hops = options.trustProxyHops ?? 0;
@@ -96,8 +100,13 @@ export function createHttpAdapter(options: { trustProxyHops?: number } = {}): Fa
     // The addresses of X-Forwarded-For are read from the nearest hop outwards: trusting `hops` of them.
     trustProxy: hops > 0 ? (_address, hop) => hop < hops : false,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    genReqId: requestIdOf,
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
       adapter.answerRouterError(error, request, reply),
+  });
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
   return adapter;
 }
@@ -118,8 +127,9 @@ function notAnObjectMessage(text: string, start: number): string {
 /**
  * JSON bodies: an empty one is an empty object; a malformed one, or one that is not an object or
  * array, is a 400 naming the parse error, so all reach the same validation and error answers as
- * any other bad input. `__proto__` and `constructor.prototype` keys are refused too: copied onto a
- * DTO, they would change its prototype.
+ * any other bad input. So is one nested deeper than MAX_JSON_DEPTH, refused before it is parsed.
+ * `__proto__` and `constructor.prototype` keys are refused too: copied onto a DTO, they would
+ * change its prototype.
  */
 function useJsonBodies(app: NestFastifyApplication): void {
   const parseOptions = { protoAction: 'error', constructorAction: 'error' } as const;
@@ -135,6 +145,7 @@ function useJsonBodies(app: NestFastifyApplication): void {
       if (start === -1 || (text[start] !== '{' && text[start] !== '[')) {
         throw new SyntaxError(notAnObjectMessage(text, start === -1 ? text.length : start));
       }
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
       value = secureJson.parse(text, undefined, parseOptions);
     } catch (error) {
       done(new BadRequestException((error as Error).message), undefined);
@@ -155,6 +166,8 @@ export function configureApp(app: NestFastifyApplication, options: { swagger: bo
   fastify.addHook('onRoute', addNoStoreHook);
   fastify.addHook('preHandler', openRequestContext);
   useJsonBodies(app);
+  const { corsOrigins } = app.get<AppConfig>(appConfig.KEY);
+  if (corsOrigins.length > 0) app.enableCors({ origin: corsOrigins });
   for (const assets of app.get(DashboardAssetsService).staticOptions()) void fastify.register(fastifyStatic, assets);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: PROMETHEUS_PATH, method: RequestMethod.GET }] });
   app.useGlobalPipes(
@@ -167,16 +180,19 @@ export function configureApp(app: NestFastifyApplication, options: { swagger: bo
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter(app.getHttpAdapter(), app.get<symbol, ErrorReporter>(ERROR_REPORTER)));
-  if (options.swagger) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('MentorHub API')
-        .setDescription('Mentors, courses, reviews and users, with built-in operations endpoints')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('api/docs', app, document);
-  }
+  if (options.swagger) SwaggerModule.setup('api/docs', app, createOpenApiDocument(app));
+}
+
+/** The OpenAPI document of the app's routes (call once `configureApp` has set the prefix), every error answer documented. */
+export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('MentorHub API')
+      .setDescription('Mentors, courses, reviews and users, with built-in operations endpoints')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  return documentErrorAnswers(document);
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import { API_PREFIX, configureApp, createHttpAdapter } from './app.setup.js';
 import { appConfig } from './config/app.config.js';
@@ -33,6 +33,12 @@ function closeOnSignals(app: INestApplication, logger: AppLogger): void {
   process.once('SIGINT', shutdown);
 }
 
+/** How to reach the server from this machine, for the start-up line: localhost when it listens on every interface. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
 async function bootstrap(): Promise<void> {
   try {
     validateConfiguration();
@@ -49,14 +55,12 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   configureApp(app, { swagger: config.swagger });
-  // Fastify listens on localhost alone unless given an address: every IPv4 interface, as containers need.
-  await app.listen(config.port, '0.0.0.0');
+  // Fastify listens on localhost alone unless given an address: HOST, every IPv4 interface by default, as containers need.
+  await app.listen(config.port, config.host);
   closeOnSignals(app, logger);
   const { port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(
-    `MentorHub API listening on http://localhost:${port}/${API_PREFIX}${config.swagger ? ` (docs at http://localhost:${port}/api/docs)` : ''}`,
-    'Bootstrap',
-  );
+  const base = `http://${urlHost(config.host)}:${port}`;
+  logger.log(`MentorHub API listening on ${base}/${API_PREFIX}${config.swagger ? ` (docs at ${base}/api/docs)` : ''}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,9 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { AdminOnly } from '../src/common/access/access.decorators.js';
 import { createTestApp, TEST_ADMIN, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { ENGINES } from './support/test-database.js';
+import { createTestDatabase, ENGINES } from './support/test-database.js';
 
 @Controller('test-admin')
 class AdminProbeController {
@@ -134,7 +136,12 @@ describe('login rate limit', () => {
         .expect(401);
       await request(t.http).post('/api/v1/auth/login').send(TEST_ADMIN).expect(200);
       const limited = await request(t.http).post('/api/v1/auth/login').send(TEST_ADMIN).expect(429);
-      expect(limited.headers['retry-after']).toBeDefined();
+      expect(limited.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(limited.body).toEqual({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: 'Too many login attempts from this address; try again later',
+      });
       await request(t.http).get('/api/v1/mentors').expect(200);
     } finally {
       await t.close();
@@ -150,6 +157,44 @@ describe('login rate limit', () => {
       await login('198.51.100.1').expect(429);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('without JWT_SECRET outside production', () => {
+  /** The development secret earlier versions had in their source. */
+  const FORMER_SOURCE_SECRET = 'mentorhub-dev-only-secret-do-not-use-in-production';
+
+  it('signs with a random secret kept beside the database, so tokens survive a restart and no secret from the source is accepted', async () => {
+    const database = await createTestDatabase('sqlite');
+    const start = () =>
+      createTestApp({
+        engine: 'sqlite',
+        database,
+        controllers: [AdminProbeController],
+        env: { JWT_SECRET: undefined, DEMO_DATA: 'false' },
+      });
+    try {
+      let t = await start();
+      const token = await t.adminToken();
+      const { sub } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sub: number };
+      await t.close();
+      const secretFile = join(dirname(database.location), 'jwt-secret');
+      expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+
+      t = await start();
+      try {
+        await request(t.http).get('/api/v1/test-admin').set('authorization', `Bearer ${token}`).expect(200);
+        const forged = new JwtService({ secret: FORMER_SOURCE_SECRET }).sign({ sub, role: 'admin' });
+        await request(t.http).get('/api/v1/test-admin').set('authorization', `Bearer ${forged}`).expect(401);
+        const kept = (await readFile(secretFile, 'utf8')).trim();
+        const signedWithKept = new JwtService({ secret: kept }).sign({ sub, role: 'admin' });
+        await request(t.http).get('/api/v1/test-admin').set('authorization', `Bearer ${signedWithKept}`).expect(200);
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await database.drop();
     }
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createBackupCliContext } from '../src/backup/cli/backup.cli.js';
 import { runBackupCli, type CliIo } from '../src/backup/cli/backup-cli.commands.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
-import { RedisServerProcess } from './support/redis-server.js';
+import { Redis } from 'ioredis';
+import { randomNamespace, SHARED_REDIS_URL } from './support/redis-server.js';
 import { BUILT_MAIN } from './support/spawn-api.js';
 import { createTestApp, withEnv } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -91,16 +92,13 @@ describe('backup CLI (npm run backup)', () => {
   });
 
   it('queues a clear of the whole cache in the restored database, which the API applies to its own namespace only', async () => {
-    const namespace = `mentorhub-test-${Date.now().toString(36)}:`;
-    const server = await RedisServerProcess.create();
-    await server.start();
-    const redis = server.client();
-    await redis.connect();
+    const namespace = randomNamespace();
+    const redis = new Redis(SHARED_REDIS_URL);
     try {
       await redis.set(`${namespace}mentor:1:@all`, '"before the restore"');
       await redis.set(`${namespace}foreign-check`, 'x');
       await redis.set(`other-app-${namespace}key`, 'kept');
-      const withRedis = { ...env, REDIS_URL: server.url, CACHE_NAMESPACE: namespace };
+      const withRedis = { ...env, REDIS_URL: SHARED_REDIS_URL, CACHE_NAMESPACE: namespace };
       const created = captureIo();
       expect(await withEnv(withRedis, () => runBackupCli(['create'], created, createBackupCliContext))).toBe(0);
       const name = /Created (mentorhub_backup_\d{8}_\d{6})/.exec(created.stdout.join('\n'))![1];
@@ -115,13 +113,14 @@ describe('backup CLI (npm run backup)', () => {
       }
       expect(await redis.exists(`${namespace}mentor:1:@all`)).toBe(1);
       // The API drains the outbox before it serves from Redis.
-      const api = await createTestApp({ engine: 'sqlite', database, env: { REDIS_URL: server.url, CACHE_NAMESPACE: namespace } });
+      const api = await createTestApp({ engine: 'sqlite', database, env: { REDIS_URL: SHARED_REDIS_URL, CACHE_NAMESPACE: namespace } });
       await api.close();
       expect(await redis.exists(`${namespace}mentor:1:@all`, `${namespace}foreign-check`)).toBe(0);
       expect(await redis.get(`other-app-${namespace}key`)).toBe('kept');
     } finally {
+      const leftovers = await redis.keys(`${namespace}*`);
+      await redis.del(`other-app-${namespace}key`, ...leftovers);
       redis.disconnect();
-      await server.destroy();
     }
   });
 

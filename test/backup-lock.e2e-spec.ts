@@ -5,7 +5,8 @@ import { BACKUP_LOCK, holderFor, type BackupLock } from '../src/backup/lock/back
 import { BackupService, type ScheduledSlot } from '../src/backup/backup.service.js';
 import { databaseIdentity } from '../src/backup/catalogue/database-identity.js';
 import { backupFiles, tempDir } from './support/backup-helpers.js';
-import { RedisServerProcess } from './support/redis-server.js';
+import { Redis } from 'ioredis';
+import { randomNamespace, SHARED_REDIS_URL } from './support/redis-server.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { createTestDatabase, type Engine } from './support/test-database.js';
 
@@ -54,18 +55,14 @@ function deadPid(): number {
 }
 
 describe('one backup per slot across replicas', () => {
-  let redis: RedisServerProcess;
-
-  beforeAll(async () => {
-    redis = await RedisServerProcess.create();
-    await redis.start();
-  });
-  afterAll(async () => {
-    await redis.destroy();
-  });
+  // The shared Redis, with keys of this run alone: the lock's and the cache's.
+  const namespace = randomNamespace();
+  // Not under the cache's namespace, whose keys a cache clear deletes.
+  const lockKey = `${namespace.slice(0, -1)}-lock:backup`;
+  const redisEnv = { REDIS_URL: SHARED_REDIS_URL, CACHE_NAMESPACE: namespace, BACKUP_LOCK_KEY: lockKey };
 
   const lockCases = (): [string, Engine, () => Record<string, string>][] => [
-    ['Redis', 'sqlite', () => ({ REDIS_URL: redis.url })],
+    ['Redis', 'sqlite', () => redisEnv],
     ['PostgreSQL advisory', 'postgres', () => ({})],
   ];
 
@@ -110,11 +107,10 @@ describe('one backup per slot across replicas', () => {
   });
 
   it('takes over a Redis lock whose holder process on this host is gone (a replica restarted after a crash)', async () => {
-    const replicas = await twoReplicas('sqlite', { REDIS_URL: redis.url, BACKUP_LOCK_KEY: 'mentorhub-test-lock:backup' });
-    const client = redis.client();
-    await client.connect();
+    const replicas = await twoReplicas('sqlite', redisEnv);
+    const client = new Redis(SHARED_REDIS_URL);
+    const key = `${lockKey}:${databaseIdentity({ engine: 'sqlite', path: replicas.database.location }).id}`;
     try {
-      const key = `mentorhub-test-lock:backup:${databaseIdentity({ engine: 'sqlite', path: replicas.database.location }).id}`;
       const dead = { ...holderFor('replica-a', 'create (manual)'), pid: deadPid(), process: 'an earlier process' };
       await client.set(key, JSON.stringify({ ...dead, token: 'x' }), 'PX', 600_000);
       await expect(replicas.backups[1].createBackup()).resolves.toMatchObject({ manifest: { trigger: 'manual' } });
@@ -123,6 +119,7 @@ describe('one backup per slot across replicas', () => {
       await expect(replicas.backups[1].createBackup()).rejects.toMatchObject({ code: 'locked' });
       expect(JSON.parse((await client.get(key))!)).toMatchObject({ token: 'y' });
     } finally {
+      await client.del(key);
       client.disconnect();
       await replicas.close();
     }

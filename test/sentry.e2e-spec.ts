@@ -93,8 +93,9 @@ describe('error reporting to Sentry', () => {
       const list = await fetch(`${base}/mentors?page=1&limit=5`, { headers: auth });
       expect(list.status).toBe(500);
       expect(await list.json()).toEqual(GENERIC_500);
-      const detail = await fetch(`${base}/mentors/7`, { headers: auth });
+      const detail = await fetch(`${base}/mentors/7`, { headers: { ...auth, 'x-request-id': 'sentry-e2e-7' } });
       expect(detail.status).toBe(500);
+      expect(detail.headers.get('x-request-id')).toBe('sentry-e2e-7');
       expect(await detail.json()).toEqual(GENERIC_500);
       // The body carries the admin password.
       const failedLogin = await login(secrets.ADMIN_PASSWORD);
@@ -118,7 +119,9 @@ describe('error reporting to Sentry', () => {
         request: { method: 'GET', url: '/api/v1/mentors' },
         exception: { values: [expect.objectContaining({ type: 'QueryFailedError', value: 'relation "mentors" does not exist' })] },
       });
+      expect(byTransaction('GET /api/v1/mentors')?.tags).toMatchObject({ request_id: list.headers.get('x-request-id') });
       expect(byTransaction('GET /api/v1/mentors/:id')?.request).toEqual({ method: 'GET', url: '/api/v1/mentors/7' });
+      expect(byTransaction('GET /api/v1/mentors/:id')?.tags).toMatchObject({ request_id: 'sentry-e2e-7' });
       expect(byTransaction('POST /api/v1/auth/login')).toMatchObject<Partial<SentryEvent>>({
         request: { method: 'POST', url: '/api/v1/auth/login' },
         exception: { values: [expect.objectContaining({ type: 'QueryFailedError', value: 'relation "users" does not exist' })] },

@@ -1,15 +1,16 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { isEmail } from 'class-validator';
-import { ConfigError, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET, stringVar } from '../common/config/env.util.js';
+import { ConfigError, intVar, nodeEnv, optionalStringVar, PLACEHOLDER_SECRET } from '../common/config/env.util.js';
+import { databaseConfig } from '../database/database.config.js';
+import { localJwtSecret, localJwtSecretPath } from './local-jwt-secret.js';
 
-/** Development-only default: the start is refused with it in production. */
-export const DEV_JWT_SECRET = 'mentorhub-dev-only-secret-do-not-use-in-production';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
 function readJwtSecret(production: boolean): string {
-  const jwtSecret = stringVar('JWT_SECRET', DEV_JWT_SECRET);
-  if (production && jwtSecret === DEV_JWT_SECRET) {
-    throw new ConfigError('JWT_SECRET is the development default; set a random secret of 32+ characters when NODE_ENV=production');
+  const jwtSecret = optionalStringVar('JWT_SECRET');
+  if (jwtSecret === undefined) {
+    if (production) throw new ConfigError('JWT_SECRET must be set to a random secret of 32+ characters when NODE_ENV=production');
+    return localJwtSecret(localJwtSecretPath(databaseConfig().connection));
   }
   if (production && jwtSecret.length < MIN_PRODUCTION_SECRET_LENGTH) {
     throw new ConfigError(`JWT_SECRET must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);

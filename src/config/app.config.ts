@@ -1,10 +1,47 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { boolVar, enumVar, intVar, nodeEnv, stringVar } from '../common/config/env.util.js';
+import { isIP } from 'node:net';
+import { boolVar, ConfigError, enumVar, intVar, nodeEnv, optionalStringVar, stringVar } from '../common/config/env.util.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** HOST: the address to listen on, an IP address or a host name. */
+function readHost(): string {
+  const host = stringVar('HOST', '0.0.0.0');
+  if (isIP(host) === 0 && !HOST_NAME.test(host)) {
+    throw new ConfigError(`HOST must be an IP address or a host name, e.g. 0.0.0.0 or 127.0.0.1, got "${host}"`);
+  }
+  return host;
+}
+
+/** A browser origin as it sends it: http(s), host, optional port, nothing after. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** CORS_ORIGINS: the origins whose pages may call the API from a browser; none when unset. */
+function readCorsOrigins(): string[] {
+  const origins = (optionalStringVar('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  const invalid = origins.find((origin) => !isOrigin(origin));
+  if (invalid !== undefined) {
+    throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://app.example.com, got "${invalid}"`);
+  }
+  return origins;
+}
+
 export const appConfig = registerAs('app', () => ({
+  host: readHost(),
   port: intVar('PORT', 8000, { min: 0, max: 65535 }),
+  corsOrigins: readCorsOrigins(),
   logLevel: enumVar('LOG_LEVEL', LOG_LEVELS, 'log'),
   logFile: stringVar('LOG_FILE', 'logs/app.log'),
   logToFile: boolVar('LOG_TO_FILE', true),

@@ -1,22 +1,12 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { Column, CreateDateColumn, Entity } from 'typeorm';
 import { decimalTransformer } from '../database/decimal.transformer.js';
-import { Mentor } from '../mentors/mentor.entity.js';
+import { MentorOwned } from '../mentors/mentor-owned.entity.js';
 
 export const COURSE_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
 export type CourseLevel = (typeof COURSE_LEVELS)[number];
 
 @Entity('courses')
-export class Course {
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Column({ name: 'mentor_id', type: 'integer' })
-  mentorId!: number;
-
-  @ManyToOne(() => Mentor, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'mentor_id' })
-  mentor?: Relation<Mentor>;
-
+export class Course extends MentorOwned {
   @Column({ type: 'varchar', length: 200 })
   title!: string;
 

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RequestContext } from '../common/request-context/request-context.js';
 import { AppLogger, levelsFrom } from './app.logger.js';
 
 describe('AppLogger', () => {
@@ -35,5 +36,18 @@ describe('AppLogger', () => {
       expect.objectContaining({ level: 'log', context: 'Test', message: 'hello' }),
       expect.objectContaining({ level: 'error', context: 'Test', message: 'broken', stack: expect.stringContaining('at somewhere') }),
     ]);
+    expect(entries[0]).not.toHaveProperty('requestId');
+  });
+
+  it('carries the id of the request being handled, in the file and on the console', async () => {
+    const file = join(dir, 'app.log');
+    const logger = new AppLogger({ level: 'log', file });
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    RequestContext.run({ id: 'req-7' }, () => logger.log('inside', 'Test'));
+    const console = stdout.mock.calls.map(([chunk]) => String(chunk)).join('');
+    stdout.mockRestore();
+    await logger.close();
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ context: 'Test', requestId: 'req-7', message: 'inside' });
+    expect(console).toContain('[Test req-7]');
   });
 });

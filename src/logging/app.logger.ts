@@ -1,6 +1,7 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { RequestContext } from '../common/request-context/request-context.js';
 import { LOG_LEVELS } from '../config/app.config.js';
 
 export interface AppLoggerOptions {
@@ -16,7 +17,8 @@ export function levelsFrom(level: LogLevel): LogLevel[] {
 
 /**
  * Nest's console output on stdout, plus one JSON object per line in a log file for
- * shipping. The file stream is opened once and appended to without blocking.
+ * shipping. The file stream is opened once and appended to without blocking. What is logged
+ * while a request is handled carries its id (after the context on the console, `requestId` in the file).
  */
 export class AppLogger extends ConsoleLogger {
   private readonly fileStream?: WriteStream;
@@ -41,7 +43,8 @@ export class AppLogger extends ConsoleLogger {
     errorStack?: unknown,
     params?: Record<string, unknown>,
   ): void {
-    super.printMessages(messages, context, logLevel, writeStreamType, errorStack, params);
+    const requestId = RequestContext.currentRequestId();
+    super.printMessages(messages, requestId ? `${context} ${requestId}` : context, logLevel, writeStreamType, errorStack, params);
     if (!this.fileStream?.writable) return;
     for (const message of messages) {
       const entry: Record<string, unknown> = {
@@ -49,6 +52,7 @@ export class AppLogger extends ConsoleLogger {
         level: logLevel,
         pid: process.pid,
         context: context || undefined,
+        requestId,
         message: message instanceof Error ? message.message : message,
       };
       if (errorStack) entry.stack = errorStack;

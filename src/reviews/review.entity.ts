@@ -1,19 +1,9 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { Mentor } from '../mentors/mentor.entity.js';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, type Relation } from 'typeorm';
+import { MentorOwned } from '../mentors/mentor-owned.entity.js';
 import { User } from '../users/user.entity.js';
 
 @Entity('reviews')
-export class Review {
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Column({ name: 'mentor_id', type: 'integer' })
-  mentorId!: number;
-
-  @ManyToOne(() => Mentor, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'mentor_id' })
-  mentor?: Relation<Mentor>;
-
+export class Review extends MentorOwned {
   @Column({ name: 'author_id', type: 'integer' })
   authorId!: number;
 

@@ -59,7 +59,10 @@ export function reportError(error: unknown, context: ErrorReportContext): void {
     captureContext: (scope) => {
       scope.setTransactionName(context.transaction);
       const { request } = context;
-      if (request) scope.addEventProcessor((event) => ({ ...event, request: { method: request.method, url: request.path } }));
+      if (request) {
+        scope.setTag('request_id', request.id);
+        scope.addEventProcessor((event) => ({ ...event, request: { method: request.method, url: request.path } }));
+      }
       return scope;
     },
   });

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
-/** The shared Redis CI provides; tests only touch keys of their own namespace there. */
-export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+/**
+ * The shared Redis CI provides (TEST_REDIS_URL), database 15 by default so a developer's own data
+ * in database 0 is never touched; tests only touch keys of their own namespace there.
+ */
+export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 
 /** A port nothing listens on right now (the OS picks it, then it is released). */
 export async function freePort(): Promise<number> {

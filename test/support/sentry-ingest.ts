@@ -25,6 +25,7 @@ export interface SentryEvent {
   release?: string;
   level?: string;
   request?: Record<string, unknown>;
+  tags?: Record<string, string>;
   exception?: { values: { type: string; value: string; mechanism?: { handled: boolean } }[] };
 }
 

@@ -24,7 +24,7 @@ export function spawnApi(env: Record<string, string>, cwd: string, timeoutMs = 2
   const listening = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`API did not start within ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
     child.stdout.on('data', () => {
-      const match = /listening on http:\/\/localhost:(\d+)/.exec(out);
+      const match = /listening on http:\/\/\S+?:(\d+)\//.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));

@@ -2,8 +2,8 @@
 export interface ErrorReportContext {
   /** `GET /api/v1/mentors/:id` for a request (the route template), the job's name otherwise. */
   transaction: string;
-  /** Method and path of the failed request; never its query string, headers or body. */
-  request?: { method: string; path: string };
+  /** Method, path and id (X-Request-Id) of the failed request; never its query string, headers or body. */
+  request?: { method: string; path: string; id: string };
 }
 
 /** Receives unexpected errors (e.g. Sentry); never throws, never waits. */

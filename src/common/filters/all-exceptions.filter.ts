@@ -1,6 +1,7 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter, type HttpServer } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ErrorReporter } from '../errors/error-reporter.js';
+import { errorBody, httpExceptionBody } from './error-body.js';
 
 /** The URL's path, without the query string (which may carry what the log must not). */
 function pathOf(request: FastifyRequest): string {
@@ -15,8 +16,8 @@ function routeOf(request: FastifyRequest): string {
 
 /**
  * The one place unknown errors become a 500: the full error goes to the log (and to Sentry when
- * an ErrorReporter is given), the client gets a generic body. HTTP exceptions keep their status and body and
- * are not reported: they are answers the code chose, 5xx ones included.
+ * an ErrorReporter is given), the client gets a generic body. HTTP exceptions keep their status and
+ * message, in the one error body, and are not reported: they are answers the code chose, 5xx ones included.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -33,10 +34,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
 
     if (exception instanceof HttpException) {
-      const body = exception.getResponse();
       if (exception.getStatus() >= 500)
         this.logger.warn(`${request.method} ${pathOf(request)} answered ${exception.getStatus()}: ${exception.message}`);
-      this.reply(response, exception.getStatus(), typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      this.reply(response, exception.getStatus(), httpExceptionBody(exception));
       return;
     }
 
@@ -45,13 +45,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.logger.error(`${request.method} ${path} failed: ${error.message}`, error.stack);
     this.reporter?.report(error, {
       transaction: `${request.method} ${routeOf(request)}`,
-      request: { method: request.method, path },
+      request: { method: request.method, path, id: request.id },
     });
-    this.reply(response, HttpStatus.INTERNAL_SERVER_ERROR, {
-      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
-      error: 'Internal Server Error',
-      message: 'An unexpected error occurred',
-    });
+    this.reply(response, HttpStatus.INTERNAL_SERVER_ERROR, errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'An unexpected error occurred'));
   }
 
   private reply(response: unknown, status: number, body: object): void {

@@ -3,6 +3,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The part of an HTTP request the context exposes; `user` is set by the auth guard once verified. */
 export interface ContextRequest {
+  /** The request id (X-Request-Id). */
+  id?: string;
   user?: { id: number };
 }
 
@@ -24,6 +26,11 @@ export class RequestContext {
     if (!request) return undefined;
     return request.user?.id ?? 'anonymous';
   }
+
+  /** The id of the request being handled, for logs; undefined outside any request. */
+  static currentRequestId(): string | undefined {
+    return storage.getStore()?.id;
+  }
 }
 
 /**
@@ -32,5 +39,5 @@ export class RequestContext {
  * events run in the connection's async context and would lose one opened earlier.
  */
 export function openRequestContext(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  RequestContext.run(request as ContextRequest, done);
+  RequestContext.run(request, done);
 }

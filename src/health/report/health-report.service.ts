@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { round2 } from '../../common/rounding.js';
 import { RequestStatsStore } from '../../metrics/http/request-stats.store.js';
-import { SystemMetricsService } from '../../metrics/system/system-metrics.service.js';
+import { SystemMetricsService, type SystemMetricsSnapshot } from '../../metrics/system/system-metrics.service.js';
 import { healthConfig, type HealthConfig } from '../config/health.config.js';
 import { HealthContributionsRegistry } from '../contributions/health-contributions.registry.js';
 import { DatabaseHealthIndicator } from '../indicators/database.health.js';
@@ -28,6 +28,12 @@ interface AttemptEntry {
 /** One check's entry in its own result (`{ [name]: { status, …details } }`). */
 type CheckEntry = Record<string, unknown> & { status: string };
 
+/** The system figures without the measured folder's path, nor the statfs error that would quote it. */
+function withoutDiskPath(snapshot: SystemMetricsSnapshot): Omit<SystemMetricsSnapshot, 'disk'> & { disk: object } {
+  const { path: _path, error: _error, ...disk } = snapshot.disk;
+  return { ...snapshot, disk };
+}
+
 const STATUS_OF: Record<CheckStatus, ReportStatus> = { ok: 'healthy', warn: 'degraded', critical: 'error' };
 const SEVERITY: Record<CheckStatus, number> = { ok: 0, warn: 1, critical: 2 };
 
@@ -49,15 +55,19 @@ export class HealthReportService {
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
 
-  /** The report, as a 503 when its status is `error` (orchestrators and dashboards read the code). */
+  /**
+   * The report of GET /health/detailed, as a 503 when its status is `error` (orchestrators and
+   * dashboards read the code). While anyone may read it, it names no filesystem path and quotes
+   * no failure (a driver's error can name a host or a path); admins get them in full.
+   */
   async reportOrThrow(): Promise<HealthReportDto> {
-    const report = await this.report();
+    const report = await this.report({ public: this.config.detailedAccess === 'public' });
     if (report.status === 'error') throw new ServiceUnavailableException(report);
     return report;
   }
 
-  async report(): Promise<HealthReportDto> {
-    const checks = await Promise.all(this.definitions().map((definition) => this.runCheck(definition)));
+  async report(options: { public: boolean } = { public: false }): Promise<HealthReportDto> {
+    const checks = await Promise.all(this.definitions().map((definition) => this.runCheck(definition, options.public)));
     const issues: HealthIssueDto[] = checks.flatMap(({ check, status, observed, threshold, message }) =>
       status === 'ok' ? [] : [{ check, status, observed, threshold, message: message ?? `${check} is ${status}` }],
     );
@@ -66,7 +76,7 @@ export class HealthReportService {
       status: STATUS_OF[worst],
       issues,
       metrics: {
-        system: this.system.snapshot(),
+        system: options.public ? withoutDiskPath(this.system.snapshot()) : this.system.snapshot(),
         application: this.requests.recentWindow(),
         database: { engine: this.dataSource.options.type },
         ...this.contributedFigures(),
@@ -101,7 +111,7 @@ export class HealthReportService {
   }
 
   /** Terminus's attempt bounds the check and reports a timeout or an exception as down, with its reason. */
-  private async runCheck({ name, failure, run }: CheckDefinition): Promise<HealthCheckDto> {
+  private async runCheck({ name, failure, run }: CheckDefinition, isPublic: boolean): Promise<HealthCheckDto> {
     const started = performance.now();
     const attempt = await this.indicators
       .check(name)
@@ -111,7 +121,8 @@ export class HealthReportService {
     const { status: attemptStatus, result, message } = attempt[name] as AttemptEntry;
     const entry = result?.[name] as CheckEntry | undefined;
     if (attemptStatus !== 'up' || !entry) {
-      return { check: name, status: failure, message: `${name} check failed: ${message ?? 'no result'}`, duration_ms };
+      const reason = isPublic ? '' : `: ${message ?? 'no result'}`;
+      return { check: name, status: failure, message: `${name} check failed${reason}`, duration_ms };
     }
     const status: CheckStatus = entry.status === 'up' ? 'ok' : entry.status === 'degraded' ? 'warn' : failure;
     return {

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
 import { PROMETHEUS_PATH } from '../metrics.constants.js';
@@ -17,6 +17,7 @@ export class PrometheusController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4' })
+  @ApiUnauthorizedResponse({ description: 'METRICS_TOKEN is set and the bearer token is missing or another' })
   exposition(): Promise<string> {
     return this.metrics.prometheusExposition();
   }
