@@ -15,8 +15,11 @@ export default {
   mutate: [
     'src/metrics/http/http-duration.histogram.ts',
     'src/cache/cache.service.ts',
+    'src/cache/invalidation/cache-invalidation.outbox.ts',
     'src/cache/stores/failover-cache.store.ts',
     'src/cache/stores/memory-cache.store.ts',
+    'src/cache/stores/redis-cache.store.ts',
+    'src/cache/stores/redis-health.judge.ts',
     'src/backup/retention/backup.retention.ts',
     'src/backup/retention/backup-pruner.service.ts',
     'src/backup/create/backup-creator.service.ts',

@@ -13,6 +13,7 @@ import { CacheService } from '../src/cache/cache.service.js';
 import { CachedMethodsExplorer } from '../src/cache/decorators/cached-methods.explorer.js';
 import { DemoDataService } from '../src/demo-data/demo-data.service.js';
 import { RedisServerProcess } from '../test/support/redis-server.js';
+import { benchReplicas, benchWrites } from './cache-writes-replicas.js';
 
 /**
  * Cache benchmark, everything side by side in one run:
@@ -20,6 +21,8 @@ import { RedisServerProcess } from '../test/support/redis-server.js';
  *    cache (Redis) and without it (same app, @Cached methods left unwrapped).
  * 2. CacheService.get hit via Redis vs a raw ioredis GET of the same key; memory-store hits.
  * 3. clear(pattern) over 1M keys (SCAN + UNLINK) vs KEYS, and a concurrent client's latency.
+ * 4. A mentor update with its outbox row vs the same update invalidating Redis directly.
+ * 5. The cached mentor detail through 3 API processes vs 1 (cache-writes-replicas.ts).
  * Redis is a private redis-server on a spare port (never the shared one); it is killed at the end.
  */
 
@@ -266,12 +269,17 @@ async function main(): Promise<void> {
         plainParsed.push(await timePerOp(GET_OPS, async () => JSON.parse((await raw.get(fullKey)) ?? 'null') as unknown));
       }
       const entry = { bytes, cacheServiceUs: median(ours), rawGetUs: median(plain), rawGetJsonParseUs: median(plainParsed) };
-      getResults[label] = { ...entry, ratio: entry.cacheServiceUs / entry.rawGetUs };
+      getResults[label] = {
+        ...entry,
+        ratio: entry.cacheServiceUs / entry.rawGetUs,
+        ratioParsed: entry.cacheServiceUs / entry.rawGetJsonParseUs,
+      };
       row(
         `${label} (${bytes} B stored): CacheService.get | raw GET | raw GET+JSON.parse`,
         `${fmt(entry.cacheServiceUs)} | ${fmt(entry.rawGetUs)} | ${fmt(entry.rawGetJsonParseUs)} µs/op`,
       );
       row(`${label}: CacheService.get / raw GET`, `${fmt(entry.cacheServiceUs / entry.rawGetUs, 2)}×`);
+      row(`${label}: CacheService.get / raw GET+JSON.parse`, `${fmt(entry.cacheServiceUs / entry.rawGetJsonParseUs, 2)}×`);
     }
     results.get = getResults;
 
@@ -329,6 +337,15 @@ async function main(): Promise<void> {
     );
     results.clear = { keys: BULK_KEYS, deleted, clearMs, idle, duringClear, keysCommand: { found: keysFound, ms: keysMs, duringKeys } };
     keysClient.disconnect();
+    // Pattern invalidations SCAN the keyspace: the writes below run on the app's usual keys, not on 1M bulk ones.
+    await cache.clear('bulk:*');
+
+    results.writes = await benchWrites(cachedApp, 'mentorhub-bench:', row);
+    for (const app of apps.splice(0)) await app.close();
+    results.replicas = await benchReplicas(
+      { ...baseEnv, REDIS_URL: `redis://127.0.0.1:${redis.port}/0`, BACKUP_ENABLED: 'false', LOGIN_RATE_LIMIT: '100000' },
+      row,
+    );
   } finally {
     for (const app of apps) await app.close();
     raw.disconnect();

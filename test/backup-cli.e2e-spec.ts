@@ -91,7 +91,7 @@ describe('backup CLI (npm run backup)', () => {
     expect(mentorNames()).toEqual(before);
   });
 
-  it('clears the Redis cache after a restore, and only its own namespace', async () => {
+  it('queues a clear of the whole cache in the restored database, which the API applies to its own namespace only', async () => {
     const namespace = randomNamespace();
     const redis = new Redis(SHARED_REDIS_URL);
     try {
@@ -104,11 +104,22 @@ describe('backup CLI (npm run backup)', () => {
       const name = /Created (mentorhub_backup_\d{8}_\d{6})/.exec(created.stdout.join('\n'))![1];
       const restored = captureIo();
       expect(await withEnv(withRedis, () => runBackupCli(['restore', name, '--yes'], restored, createBackupCliContext))).toBe(0);
-      expect(restored.stdout.join('\n')).toMatch(/Cleared 2 cached entries/);
+      expect(restored.stdout.join('\n')).toMatch(/Queued a clear of the whole cache/);
+      const queued = new Database(database.location, { readonly: true });
+      try {
+        expect(queued.prepare('SELECT DISTINCT pattern FROM cache_invalidation').all()).toEqual([{ pattern: '*' }]);
+      } finally {
+        queued.close();
+      }
+      expect(await redis.exists(`${namespace}mentor:1:@all`)).toBe(1);
+      // The API drains the outbox before it serves from Redis.
+      const api = await createTestApp({ engine: 'sqlite', database, env: { REDIS_URL: SHARED_REDIS_URL, CACHE_NAMESPACE: namespace } });
+      await api.close();
       expect(await redis.exists(`${namespace}mentor:1:@all`, `${namespace}foreign-check`)).toBe(0);
       expect(await redis.get(`other-app-${namespace}key`)).toBe('kept');
     } finally {
-      await redis.del(`other-app-${namespace}key`);
+      const leftovers = await redis.keys(`${namespace}*`);
+      await redis.del(`other-app-${namespace}key`, ...leftovers);
       redis.disconnect();
     }
   });

@@ -77,7 +77,7 @@ describe.each(ENGINES)('backups (%s)', (engine) => {
       file: `${manifest.name}${engine === 'postgres' ? '.dump' : '.sqlite.gz'}`,
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       appVersion: '0.1.0',
-      latestMigration: 'InitialSchema1732406400000',
+      latestMigration: 'CacheInvalidation1764633600000',
       serverVersion: expect.any(String),
       toolVersion: expect.any(String),
     });

@@ -88,7 +88,7 @@ describe('cache failover when Redis is down', () => {
     // The restarted server loads its saved data, including the entry cached before the rename.
     await server.start();
     await waitFor(() => cache.status().store === 'redis', 10_000, 'the switch back to Redis');
-    expect(cacheLines().at(-1)).toMatch(/Cache switched back to Redis .*replayed [1-9]\d* pending invalidation/);
+    expect(cacheLines().at(-1)).toMatch(/Cache switched back to Redis .*applied the pending invalidations/);
     expect((await timedGet('/api/v1/mentors/5')).body.name).toBe('Renamed during the outage');
   });
 
@@ -99,7 +99,8 @@ describe('cache failover when Redis is down', () => {
     try {
       const stalled = await timedGet('/api/v1/mentors/6');
       expect(stalled.ms).toBeLessThan(FAST_MS);
-      await waitFor(() => cache.status().store === 'memory', 1000, 'the switch to memory');
+      // Several probes in a row must go unanswered: a single slow answer is no outage.
+      await waitFor(() => cache.status().store === 'memory', 10_000, 'the switch to memory');
       expect(await rename(6, 'Renamed while Redis stalled')).toBeLessThan(FAST_MS);
       expect((await timedGet('/api/v1/mentors/6')).body.name).toBe('Renamed while Redis stalled');
     } finally {

@@ -19,6 +19,11 @@ const OPTIONS: CacheConfig = {
   commandTimeoutMs: 500,
   connectTimeoutMs: 1000,
   retryIntervalMs: 1000,
+  probeIntervalMs: 500,
+  probeTimeoutMs: 1000,
+  probeFailures: 3,
+  degradedTtlMs: 5000,
+  outboxPollMs: 1000,
 };
 
 /** A provider of the host app whose reads the cache keeps. */

@@ -9,8 +9,8 @@ describe.each(ENGINES)('migrations (%s)', (engine) => {
       const first = await createTestApp({ engine, database, env: { DEMO_DATA: 'false' } });
       const dataSource = first.app.get(DataSource);
       const applied: { name: string }[] = await dataSource.query('SELECT name FROM migrations ORDER BY id');
-      expect(applied.map((m) => m.name)).toEqual(['InitialSchema1732406400000']);
-      for (const table of ['users', 'mentors', 'courses', 'reviews']) {
+      expect(applied.map((m) => m.name)).toEqual(['InitialSchema1732406400000', 'CacheInvalidation1764633600000']);
+      for (const table of ['users', 'mentors', 'courses', 'reviews', 'cache_invalidation']) {
         expect(await dataSource.createQueryRunner().hasTable(table)).toBe(true);
       }
       expect(await dataSource.query('SELECT COUNT(*) AS n FROM mentors')).toEqual([{ n: engine === 'postgres' ? '0' : 0 }]);
@@ -18,7 +18,7 @@ describe.each(ENGINES)('migrations (%s)', (engine) => {
 
       const second = await createTestApp({ engine, database, env: { DEMO_DATA: 'false' } });
       const again: unknown[] = await second.app.get(DataSource).query('SELECT name FROM migrations');
-      expect(again).toHaveLength(1);
+      expect(again).toHaveLength(2);
       await second.close();
     } finally {
       await database.drop();

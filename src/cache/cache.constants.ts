@@ -17,5 +17,5 @@ export const CACHE_EVICT_METADATA = 'mentorhub:cache:evict';
 
 /** Keys per SCAN step and per UNLINK batch when clearing a pattern. */
 export const SCAN_BATCH = 1000;
-/** Invalidations kept for replay after an outage; beyond this, the whole namespace is cleared instead. */
+/** Pending outbox rows a drain applies one by one; beyond this, it clears the whole namespace instead. */
 export const MAX_PENDING_INVALIDATIONS = 1000;

@@ -20,6 +20,9 @@ export interface CacheMetricsSnapshot {
   errors: number;
   fallbacks: number;
   memory_entries: number;
+  /** Invalidations written but not yet applied to Redis (as of the last outbox poll). */
+  pending_invalidations: number;
+  oldest_pending_invalidation_seconds: number;
   last_error: string | null;
 }
 
@@ -42,7 +45,7 @@ function registerCachePrometheusMetrics(registry: Registry, read: () => CacheMet
   counter('misses', 'Cache lookups that had to load the value', (s) => s.misses);
   counter('sets', 'Values written to the cache', (s) => s.sets);
   counter('invalidations', 'Keys or patterns invalidated', (s) => s.invalidations);
-  counter('errors', 'Redis commands that failed (each one served by the in-memory store instead)', (s) => s.errors);
+  counter('errors', 'Redis commands that failed or timed out (a read is then answered from the database)', (s) => s.errors);
   counter('fallbacks', 'Switches from Redis to the in-memory store', (s) => s.fallbacks);
   new Gauge({
     name: 'mentorhub_cache_active_store',
@@ -77,6 +80,22 @@ function registerCachePrometheusMetrics(registry: Registry, read: () => CacheMet
     registers: [registry],
     collect() {
       this.set(read().memory_entries);
+    },
+  });
+  new Gauge({
+    name: 'mentorhub_cache_pending_invalidations',
+    help: 'Invalidations committed but not yet applied to Redis',
+    registers: [registry],
+    collect() {
+      this.set(read().pending_invalidations);
+    },
+  });
+  new Gauge({
+    name: 'mentorhub_cache_oldest_pending_invalidation_seconds',
+    help: 'Age of the oldest invalidation not yet applied to Redis (0 when none)',
+    registers: [registry],
+    collect() {
+      this.set(read().oldest_pending_invalidation_seconds);
     },
   });
 }

@@ -4,6 +4,7 @@ import { cacheConfig, type CacheConfig } from './config/cache.config.js';
 import { assertValidKey, assertValidPattern, buildCacheKey, invalidKeyError, scopeSegment } from './cache-key.js';
 import type { CacheStatus, CacheStoreName } from './stores/cache-store.js';
 import type { CacheMetricsSnapshot } from './cache.metrics.js';
+import { CacheInvalidationOutbox, type PendingInvalidations } from './invalidation/cache-invalidation.outbox.js';
 import { FailoverCacheStore } from './stores/failover-cache.store.js';
 
 export interface CachedCallOptions {
@@ -15,7 +16,7 @@ export interface CachedCallOptions {
 export interface CacheClearResult {
   pattern: string;
   deleted: number;
-  /** The store the pattern was cleared in; `memory` also queues it for Redis' recovery. */
+  /** The store the pattern was cleared in; `memory` also leaves it pending for Redis' recovery. */
   store: CacheStoreName;
 }
 
@@ -29,15 +30,14 @@ function toMilliseconds(ttlSeconds: number): number {
 /**
  * The cache every module uses. Keys and patterns are relative to the configured namespace
  * (`mentor:42` is stored as `mentorhub:mentor:42`), so the app never touches keys that are not
- * its own. TTLs are in seconds. Values come back as JSON (a Date becomes its ISO string), on a
- * hit and on a miss alike. Never throws because of Redis: it falls back to memory.
+ * its own. TTLs are in seconds. Values are stored as one JSON string and come back as JSON (a
+ * Date becomes its ISO string), on a hit and on a miss alike. Never throws because of Redis: it
+ * falls back to memory. Invalidations go through the outbox, so they survive an outage and a crash.
  */
 @Injectable()
 export class CacheService {
   private readonly namespace: string;
   private readonly inflight = new Map<string, Promise<unknown>>();
-  /** Bumped by every invalidation: a load that overlapped one does not store its (possibly old) result. */
-  private invalidationEpoch = 0;
   private hits = 0;
   private misses = 0;
   private sets = 0;
@@ -45,6 +45,7 @@ export class CacheService {
 
   constructor(
     private readonly store: FailoverCacheStore,
+    private readonly outbox: CacheInvalidationOutbox,
     @Inject(cacheConfig.KEY) config: CacheConfig,
   ) {
     this.namespace = config.namespace;
@@ -63,14 +64,12 @@ export class CacheService {
     const ttlMs = toMilliseconds(ttlSeconds);
     if (value === undefined || value === null) return;
     this.sets++;
-    await this.store.set(this.namespace + key, value, ttlMs);
+    await this.store.set(this.namespace + key, JSON.stringify(value), ttlMs);
   }
 
   async delete(key: string): Promise<void> {
     assertValidKey(key);
-    this.invalidationEpoch++;
-    this.invalidations++;
-    await this.store.delete(this.namespace + key);
+    await this.invalidate([key]);
   }
 
   /** Deletes every key matching a glob (`*`, `?`) inside the namespace; resolves to how many. */
@@ -80,11 +79,21 @@ export class CacheService {
 
   async invalidateCache(pattern: string): Promise<CacheClearResult> {
     assertValidPattern(pattern);
-    this.invalidationEpoch++;
-    this.invalidations++;
-    const store = this.store.activeStore;
-    const deleted = await this.store.clear(this.namespace + pattern);
-    return { pattern, deleted, store };
+    const { deleted } = await this.invalidate([pattern]);
+    return { pattern, deleted, store: this.store.activeStore };
+  }
+
+  /** What @CacheEvict() runs: the write, its invalidation rows committed with its transaction, then applied. */
+  evictAfter<T>(patterns: readonly string[], write: () => Promise<T>): Promise<T> {
+    for (const pattern of patterns) assertValidPattern(pattern);
+    return this.outbox.around(patterns, write).then((result) => {
+      this.invalidations += patterns.length;
+      return result;
+    });
+  }
+
+  pendingInvalidations(): PendingInvalidations {
+    return this.outbox.pendingInvalidations();
   }
 
   /**
@@ -113,6 +122,7 @@ export class CacheService {
   metrics(): CacheMetricsSnapshot {
     const status = this.store.status();
     const lookups = this.hits + this.misses;
+    const pending = this.outbox.pendingInvalidations();
     return {
       store: status.store,
       redis_configured: status.redisConfigured,
@@ -127,18 +137,25 @@ export class CacheService {
       errors: this.store.errors,
       fallbacks: this.store.fallbacks,
       memory_entries: this.store.memory.size,
+      pending_invalidations: pending.count,
+      oldest_pending_invalidation_seconds: Math.round(pending.oldestAgeSeconds * 1000) / 1000,
       last_error: status.lastError ?? null,
     };
   }
 
+  private invalidate(patterns: readonly string[]) {
+    this.invalidations += patterns.length;
+    return this.outbox.invalidate(patterns);
+  }
+
   private read(fullKey: string): Promise<unknown> {
-    return this.store.get(fullKey).then((value) => {
-      if (value === undefined || value === null) {
+    return this.store.get(fullKey).then((json) => {
+      if (json === undefined) {
         this.misses++;
         return undefined;
       }
       this.hits++;
-      return value;
+      return JSON.parse(json) as unknown;
     });
   }
 
@@ -156,15 +173,13 @@ export class CacheService {
   }
 
   private async load<T>(fullKey: string, load: () => Promise<T>, ttlMs: number): Promise<T> {
-    const epoch = this.invalidationEpoch;
+    // Read before loading: an invalidation after this point keeps the (possibly old) result out of the cache.
+    const fill = await this.store.beginFill(fullKey);
     const value = await load();
     if (value === undefined || value === null) return value;
+    const json = JSON.stringify(value);
+    if (fill && (await this.store.completeFill(fullKey, json, ttlMs, fill))) this.sets++;
     // The same shape a hit returns, so callers never see a Date on a miss and a string on a hit.
-    const cached = JSON.parse(JSON.stringify(value)) as T;
-    if (epoch === this.invalidationEpoch) {
-      this.sets++;
-      await this.store.set(fullKey, cached, ttlMs);
-    }
-    return cached;
+    return JSON.parse(json) as T;
   }
 }

@@ -4,10 +4,11 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
-import { CacheModule } from '../../cache/cache.module.js';
-import { CacheService } from '../../cache/cache.service.js';
+import { DataSource } from 'typeorm';
 import { cacheConfig, redisConnectionOptions, type CacheConfig } from '../../cache/config/cache.config.js';
+import { CLEAR_ALL_PATTERN, insertCacheInvalidations } from '../../common/cache-invalidation/cache-invalidation.table.js';
 import { instanceId } from '../../common/config/env.util.js';
+import { buildDataSourceOptions } from '../../database/data-source.options.js';
 import { databaseConfig, type DatabaseConfig } from '../../database/database.config.js';
 import { backupConfig } from '../config/backup.config.js';
 import { BackupModule } from '../backup.module.js';
@@ -31,7 +32,6 @@ function cliBackupOptions(database: DatabaseConfig): BackupModuleOptions {
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [databaseConfig] }),
-    CacheModule.forRootAsync({ useFactory: cacheConfig }),
     BackupModule.forRootAsync({
       inject: [databaseConfig.KEY],
       useFactory: cliBackupOptions,
@@ -42,23 +42,31 @@ function cliBackupOptions(database: DatabaseConfig): BackupModuleOptions {
 })
 class BackupCliModule {}
 
-/** Everything cached described the database before the restore; it must not be served again. */
-async function clearCacheAfterRestore(cache: CacheService, io: CliIo): Promise<void> {
-  const status = cache.status();
-  if (!status.redisConfigured) return;
-  const cleared = await cache.clear('*').catch(() => null);
-  if (cleared === null || !status.redisHealthy) {
-    io.err('Could not clear the Redis cache: clear it with DELETE /api/v1/admin/cache?pattern=* once Redis answers');
-    return;
+/**
+ * Everything cached described the database before the restore; it must not be served again. A
+ * "clear all" row in the restored database's invalidation outbox makes every replica (running
+ * now, or started later) clear its cache on its next drain, whether Redis answers now or not.
+ */
+async function clearCacheAfterRestore(io: CliIo): Promise<void> {
+  const dataSource = new DataSource(buildDataSourceOptions(databaseConfig(), []));
+  try {
+    await dataSource.initialize();
+    await insertCacheInvalidations(dataSource.manager, [CLEAR_ALL_PATTERN]);
+    io.out('Queued a clear of the whole cache: every replica drops its cached data within seconds');
+  } catch (error) {
+    io.err(
+      `Could not queue the cache clear (${error instanceof Error ? error.message : String(error)}): clear it with DELETE /api/v1/admin/cache?pattern=*`,
+    );
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
   }
-  io.out(`Cleared ${cleared} cached entries`);
 }
 
-/** The CLI's Nest application context: configuration, cache and backups, no HTTP server and no schedule. */
+/** The CLI's Nest application context: configuration and backups, no HTTP server and no schedule. */
 export async function createBackupCliContext(): Promise<CliContext> {
   for (const load of CLI_CONFIGURATION) load();
   const app = await NestFactory.createApplicationContext(BackupCliModule, { logger: ['error', 'warn'], abortOnError: false });
-  return { app, afterRestore: (io) => clearCacheAfterRestore(app.get(CacheService), io) };
+  return { app, afterRestore: clearCacheAfterRestore };
 }
 
 async function main(argv: string[]): Promise<number> {

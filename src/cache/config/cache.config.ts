@@ -59,9 +59,17 @@ export const cacheConfig = registerAs('cache', () => {
     redis: redisUrl === undefined ? undefined : parseRedisUrl(redisUrl),
     namespace,
     memoryMaxEntries: intVar('CACHE_MEMORY_MAX_ENTRIES', 10_000, { min: 1, max: 10_000_000 }),
-    commandTimeoutMs: intVar('CACHE_COMMAND_TIMEOUT_MS', 50, { min: 1, max: 10_000 }),
+    /** A slower command is a miss (or leaves its invalidation to the outbox), never a reason to switch stores. */
+    commandTimeoutMs: intVar('CACHE_COMMAND_TIMEOUT_MS', 250, { min: 1, max: 10_000 }),
     connectTimeoutMs: intVar('CACHE_CONNECT_TIMEOUT_MS', 1000, { min: 10, max: 60_000 }),
     retryIntervalMs: intVar('CACHE_RETRY_INTERVAL_MS', 1000, { min: 10, max: 60_000 }),
+    probeIntervalMs: intVar('CACHE_PROBE_INTERVAL_MS', 500, { min: 10, max: 60_000 }),
+    probeTimeoutMs: intVar('CACHE_PROBE_TIMEOUT_MS', 1000, { min: 10, max: 60_000 }),
+    probeFailures: intVar('CACHE_PROBE_FAILURES', 3, { min: 1, max: 100 }),
+    /** How long a memory entry may be served while Redis is down. */
+    degradedTtlMs: intVar('CACHE_DEGRADED_TTL', 5, { min: 1, max: 3600 }) * 1000,
+    /** How often pending invalidations are looked for (and applied when Redis answers). */
+    outboxPollMs: intVar('CACHE_OUTBOX_POLL_MS', 1000, { min: 10, max: 60_000 }),
   };
 });
 

@@ -27,8 +27,10 @@ export function Cached(options: CachedOptions): MethodDecorator {
 }
 
 /**
- * After the method resolves, invalidates the patterns computed from its arguments, e.g.
- * `@CacheEvict((id: number) => [cachePattern('mentor', id)])`. Nothing is invalidated when it throws.
+ * Invalidates the patterns computed from the method's arguments, e.g.
+ * `@CacheEvict((id: number) => [cachePattern('mentor', id)])`: their outbox rows commit with the
+ * method's TransactionRunner transactions (or are written after it, without one) and are applied
+ * before it resolves. Nothing is invalidated when it throws before committing.
  */
 export function CacheEvict<A extends unknown[]>(patterns: (...args: A) => string[]): MethodDecorator {
   return applyDecorators(SetMetadata(CACHE_EVICT_METADATA, patterns));

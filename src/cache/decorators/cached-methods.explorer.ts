@@ -43,12 +43,7 @@ export class CachedMethodsExplorer implements OnModuleInit {
     let method: AsyncMethod = (...args) => original.apply(instance, args);
     if (evict) {
       const inner = method;
-      method = async (...args) => {
-        const result = await inner(...args);
-        const patterns = (evict as (...args: unknown[]) => string[])(...args);
-        await Promise.all(patterns.map((pattern) => cache.clear(pattern)));
-        return result;
-      };
+      method = (...args) => cache.evictAfter((evict as (...args: unknown[]) => string[])(...args), () => inner(...args));
     }
     if (cached) {
       const inner = method;

@@ -8,8 +8,12 @@ import { CacheService } from '../cache.service.js';
 
 /**
  * Redis as the cache sees it (event-driven, no I/O here): down with the in-memory fallback
- * active is `degraded` — requests are still served, only without the shared cache.
+ * active is `degraded` — requests are still served, only without the shared cache — and so are
+ * invalidations left pending for seconds.
  */
+/** Rows normally live milliseconds; older ones mean Redis has not applied them (or nobody drains). */
+const PENDING_WARN_SECONDS = 5;
+
 @Injectable()
 @ContributesToHealth({ check: 'redis', failure: 'warn' })
 export class CacheHealthContribution implements HealthContribution {
@@ -18,7 +22,19 @@ export class CacheHealthContribution implements HealthContribution {
   indicate(indicator: HealthIndicatorSession) {
     const status = this.cache.status();
     const details = { store: status.store, configured: status.redisConfigured, since: status.since.toISOString() };
-    if (!status.redisConfigured || status.redisHealthy) return indicator.up(details);
+    const pending = this.cache.pendingInvalidations();
+    if (status.redisConfigured && !status.redisHealthy) return this.unreachable(indicator, details);
+    if (pending.count > 0 && pending.oldestAgeSeconds >= PENDING_WARN_SECONDS) {
+      return indicator.degraded({
+        ...details,
+        observed: `${pending.count} pending invalidations`,
+        message: `${pending.count} cache invalidations are not applied yet (oldest ${Math.round(pending.oldestAgeSeconds)} s); cached data may be stale`,
+      });
+    }
+    return indicator.up(details);
+  }
+
+  private unreachable(indicator: HealthIndicatorSession, details: { store: string; configured: boolean; since: string }) {
     return indicator.degraded({
       ...details,
       observed: 'unreachable',

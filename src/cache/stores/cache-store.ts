@@ -1,12 +1,3 @@
-/** What CacheService needs from a store; keys and patterns here include the namespace. */
-export interface CacheStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown, ttlMs: number): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** Deletes the keys matching a glob (`*`, `?`); resolves to how many were deleted. */
-  clear(pattern: string): Promise<number>;
-}
-
 export type CacheStoreName = 'redis' | 'memory';
 
 /**

@@ -1,10 +1,11 @@
 import { LRUCache, type Perf } from 'lru-cache';
 import { globToRegExp } from '../cache-key.js';
-import type { CacheStore } from './cache-store.js';
 
-/** A bounded LRU with per-entry TTL: the fallback when Redis is down, or the only store without REDIS_URL. */
-export class MemoryCacheStore implements CacheStore {
-  /** Values are kept serialised, so they come back as fresh copies with the same JSON semantics as Redis. */
+/**
+ * A bounded LRU with per-entry TTL: the fallback when Redis is down, or the only store without
+ * REDIS_URL. Values are the same JSON strings Redis holds, so a hit parses into a fresh copy.
+ */
+export class MemoryCacheStore {
   private readonly entries: LRUCache<string, string>;
 
   constructor(maxEntries: number, clock: Perf = performance) {
@@ -16,24 +17,16 @@ export class MemoryCacheStore implements CacheStore {
     return this.entries.size;
   }
 
-  async get(key: string): Promise<unknown> {
-    return this.read(key);
+  get(key: string): string | undefined {
+    return this.entries.get(key);
   }
 
-  read(key: string): unknown {
-    const json = this.entries.get(key);
-    return json === undefined ? undefined : JSON.parse(json);
+  set(key: string, json: string, ttlMs: number): void {
+    this.entries.set(key, json, { ttl: ttlMs });
   }
 
-  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    this.entries.set(key, JSON.stringify(value), { ttl: ttlMs });
-  }
-
-  async delete(key: string): Promise<void> {
-    this.entries.delete(key);
-  }
-
-  async clear(pattern: string): Promise<number> {
+  /** Deletes the keys matching a glob (`*`, `?`); returns how many. */
+  clear(pattern: string): number {
     const matcher = globToRegExp(pattern);
     const matching = [...this.entries.keys()].filter((key) => matcher.test(key));
     for (const key of matching) this.entries.delete(key);

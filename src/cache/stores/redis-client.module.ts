@@ -5,8 +5,9 @@ import { REDIS_CLIENT } from '../cache.constants.js';
 
 /**
  * Fail fast instead of ioredis' defaults (a GET against a down Redis waits ~10 s, a SET ~32 s):
- * no offline queue, a short command timeout, no per-command retries. The connection is opened
- * by RedisCacheStore (lazyConnect), which also closes it on shutdown.
+ * no offline queue, a command timeout (a slower command is a miss, not an outage), no
+ * per-command retries. The connection is opened by RedisCacheStore (lazyConnect), which also
+ * closes it on shutdown.
  */
 export function createRedisClient(config: CacheConfig): Redis | null {
   if (!config.redis) return null;
@@ -41,7 +42,7 @@ const { ConfigurableModuleClass } = new ConfigurableModuleBuilder<CacheConfig>({
 
 export type CacheModuleAsyncOptions = ConfigurableModuleAsyncOptions<CacheConfig>;
 
-/** The cache's options and Redis client, shared by @nestjs/cache-manager's module (its store) and CacheModule (health, SCAN/UNLINK, shutdown). */
+/** The cache's options and its Redis client, for CacheModule. */
 @Module({
   providers: [{ provide: REDIS_CLIENT, inject: [cacheConfig.KEY], useFactory: createRedisClient }],
 })
