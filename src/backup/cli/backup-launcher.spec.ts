@@ -38,6 +38,13 @@ describe('isBuildCurrent (npm run backup builds only when needed)', () => {
     expect(isBuildCurrent(root)).toBe(false);
   });
 
+  it('is not made current by a type-check writing its build info into dist/', async () => {
+    await at('src/backup/a.ts', 10);
+    await writeFile(join(root, 'dist', 'tsconfig.tsbuildinfo'), '{}');
+    await at('dist', 30);
+    expect(isBuildCurrent(root)).toBe(false);
+  });
+
   it('is stale without a built CLI', async () => {
     await rm(join(root, 'dist', 'backup', 'cli', 'backup.cli.js'));
     expect(isBuildCurrent(root)).toBe(false);

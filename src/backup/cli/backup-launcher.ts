@@ -17,7 +17,9 @@ export function newestChange(path: string): number {
   if (!existsSync(path)) return 0;
   const info = statSync(path);
   if (!info.isDirectory()) return info.mtimeMs;
-  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestChange(join(path, entry))), info.mtimeMs);
+  return readdirSync(path)
+    .filter((entry) => !entry.endsWith('.tsbuildinfo'))
+    .reduce((newest, entry) => Math.max(newest, newestChange(join(path, entry))), info.mtimeMs);
 }
 
 /** Whether dist/ holds a build of the current sources: it exists and was written after the last change to them. */
