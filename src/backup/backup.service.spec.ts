@@ -1,14 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  buildBackups,
-  FakeEngine,
-  fakeBackup,
-  fakeS3,
-  tempFolder,
-  visibleFiles,
-  type UnitBackups,
-} from '../../test/support/backup-unit.js';
+import { fakeBackup, fakeS3, unitBackupsPerTest, visibleFiles } from '../../test/support/backup-unit.js';
 import type { BackupManifest } from './catalogue/backup.manifest.js';
 import { backupStem } from './catalogue/backup.naming.js';
 import { beginRun } from './catalogue/run-journal.js';
@@ -24,30 +16,15 @@ const slotAt = (iso: string, verify = false) => ({
 });
 
 describe('BackupService (real module, fake engine and S3)', () => {
-  let dir: { path: string; remove(): Promise<void> };
-  let engine: FakeEngine;
-  const open: UnitBackups[] = [];
-  const build = async (...args: Parameters<typeof buildBackups> extends [string, FakeEngine, ...infer Rest] ? Rest : never) => {
-    const built = await buildBackups(dir.path, engine, ...args);
-    open.push(built);
-    return built;
-  };
-
-  beforeEach(async () => {
-    dir = await tempFolder();
-    engine = new FakeEngine();
-  });
-  afterEach(async () => {
-    for (const built of open.splice(0)) await built.close();
-    await dir.remove();
-  });
+  const units = unitBackupsPerTest();
+  const build = units.build;
 
   it('writes the backup and its manifest, naming the database, and records the run', async () => {
     const { service, status } = await build();
     const { manifest, s3 } = await service.createBackup();
     expect(s3).toBe('disabled');
-    expect(await visibleFiles(dir.path)).toEqual([manifest.file, `${manifest.name}.json`].sort());
-    expect(JSON.parse(await readFile(join(dir.path, `${manifest.name}.json`), 'utf8'))).toMatchObject({
+    expect(await visibleFiles(units.dir)).toEqual([manifest.file, `${manifest.name}.json`].sort());
+    expect(JSON.parse(await readFile(join(units.dir, `${manifest.name}.json`), 'utf8'))).toMatchObject({
       appVersion: expect.any(String),
       latestMigration: 'M1',
       trigger: 'manual',
@@ -63,9 +40,9 @@ describe('BackupService (real module, fake engine and S3)', () => {
 
   it('leaves no file after a failed dump, records the failure and counts it', async () => {
     const { service, status, registry } = await build();
-    engine.failDump = true;
+    units.engine.failDump = true;
     await expect(service.createBackup()).rejects.toMatchObject({ code: 'failed', stage: 'dump', message: 'disk full' });
-    expect(await readdir(dir.path)).not.toEqual(expect.arrayContaining([expect.stringMatching(/partial|\.sqlite\.gz$/)]));
+    expect(await readdir(units.dir)).not.toEqual(expect.arrayContaining([expect.stringMatching(/partial|\.sqlite\.gz$/)]));
     expect(status.getStatus()).toMatchObject({ lastRunOk: false, lastFailure: { stage: 'dump', reason: 'disk full', instance: 'unit-1' } });
     expect(status.getStatus().recentRuns[0]).toMatchObject({ outcome: 'failed', stage: 'dump' });
     expect(await registry.getSingleMetricAsString('mentorhub_backup_failures_total')).toContain('stage="dump"} 1');
@@ -77,7 +54,7 @@ describe('BackupService (real module, fake engine and S3)', () => {
     const result = await service.createBackup();
     expect(s3.uploads).toBe(3);
     expect(result).toMatchObject({ s3: 'failed', s3Error: 'S3 upload failed: connection refused' });
-    expect(await visibleFiles(dir.path)).toEqual([result.manifest.file, `${result.manifest.name}.json`].sort());
+    expect(await visibleFiles(units.dir)).toEqual([result.manifest.file, `${result.manifest.name}.json`].sort());
     expect(status.getStatus()).toMatchObject({ lastRunOk: true, lastFailure: { stage: 's3-upload' } });
   });
 
@@ -86,7 +63,7 @@ describe('BackupService (real module, fake engine and S3)', () => {
     const { service } = await build({ s3: S3 }, s3);
     const result = await service.createBackup();
     expect(result.s3).toBe('uploaded');
-    const local = JSON.parse(await readFile(join(dir.path, `${result.manifest.name}.json`), 'utf8')) as BackupManifest;
+    const local = JSON.parse(await readFile(join(units.dir, `${result.manifest.name}.json`), 'utf8')) as BackupManifest;
     expect(local.s3).toMatchObject({ key: `backups/db/${result.manifest.file}`, checkedBy: 'md5' });
     expect(JSON.parse(s3.texts.get(`backups/db/${result.manifest.name}.json`)!)).toEqual(local);
     expect(JSON.parse(s3.texts.get('backups/db/journal.json')!)).toMatchObject({ lastSuccess: { name: result.manifest.name } });
@@ -95,7 +72,7 @@ describe('BackupService (real module, fake engine and S3)', () => {
   it('refuses a second operation while one runs in this process', async () => {
     const { service } = await build();
     let release!: () => void;
-    engine.gate = new Promise<void>((resolve) => (release = resolve));
+    units.engine.gate = new Promise<void>((resolve) => (release = resolve));
     const first = service.createBackup();
     await new Promise((resolve) => setTimeout(resolve, 50));
     await expect(service.createBackup()).rejects.toMatchObject({ code: 'in_progress' });
@@ -112,7 +89,7 @@ describe('BackupService (real module, fake engine and S3)', () => {
         code: 'locked',
         message: expect.stringMatching(/^A backup operation is already running: create \(scheduled\) on instance api-7 since \d{4}-/),
       });
-      expect(engine.dumps).toBe(0);
+      expect(units.engine.dumps).toBe(0);
     } finally {
       await other!.release();
     }
@@ -133,10 +110,10 @@ describe('BackupService (real module, fake engine and S3)', () => {
       '2026-01-01T03:00:20.000Z',
     ]);
     expect(runs.every((run) => run.outcome === 'succeeded')).toBe(true);
-    expect(engine.dumps).toBe(3);
-    const manifests = (await visibleFiles(dir.path)).filter((file) => file.endsWith('.json'));
+    expect(units.engine.dumps).toBe(3);
+    const manifests = (await visibleFiles(units.dir)).filter((file) => file.endsWith('.json'));
     const slots = await Promise.all(
-      manifests.map(async (file) => (JSON.parse(await readFile(join(dir.path, file), 'utf8')) as BackupManifest).slot),
+      manifests.map(async (file) => (JSON.parse(await readFile(join(units.dir, file), 'utf8')) as BackupManifest).slot),
     );
     expect(slots.sort()).toEqual(runs.map((run) => run.slot).sort());
   });
@@ -144,9 +121,8 @@ describe('BackupService (real module, fake engine and S3)', () => {
   it('lets a slot wait for a backup that is still running, then runs it', async () => {
     const { service, status } = await build();
     let release!: () => void;
-    engine.gate = new Promise<void>((resolve) => (release = resolve));
-    const other = await buildBackups(dir.path, engine, {}, null, 'api-2');
-    open.push(other);
+    units.engine.gate = new Promise<void>((resolve) => (release = resolve));
+    const other = await units.build({}, null, 'api-2');
     const manual = other.service.createBackup();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const scheduled = service.runScheduled(slotAt(new Date().toISOString()));
@@ -161,28 +137,28 @@ describe('BackupService (real module, fake engine and S3)', () => {
 
   it('never throws from the cron body when the backup fails', async () => {
     const { service, status } = await build();
-    engine.failDump = true;
+    units.engine.failDump = true;
     await expect(service.runScheduled(slotAt('2026-01-01T03:00:00.000Z'))).resolves.toBeUndefined();
     expect(status.getStatus().lastFailure?.stage).toBe('dump');
   });
 
   it('prunes nothing after a failed scheduled backup, and prunes once one succeeds', async () => {
     const { service } = await build({ keepLast: 0 });
-    const old = await fakeBackup(dir.path, 30, { verified: true });
-    await fakeBackup(dir.path, 20, { verified: true });
-    engine.failDump = true;
+    const old = await fakeBackup(units.dir, 30, { verified: true });
+    await fakeBackup(units.dir, 20, { verified: true });
+    units.engine.failDump = true;
     await service.runScheduled({ ...slotAt('2026-01-01T03:00:00.000Z'), prune: true });
-    expect(await visibleFiles(dir.path)).toHaveLength(4);
-    engine.failDump = false;
+    expect(await visibleFiles(units.dir)).toHaveLength(4);
+    units.engine.failDump = false;
     await service.runScheduled({ ...slotAt('2026-01-02T03:00:00.000Z'), prune: true });
-    expect(await visibleFiles(dir.path)).not.toContain(`${old}.json`);
+    expect(await visibleFiles(units.dir)).not.toContain(`${old}.json`);
   });
 
   it('verifies after a scheduled backup', async () => {
     const { service, status } = await build();
     await service.runScheduled(slotAt(new Date().toISOString(), true));
-    const [manifestFile] = (await visibleFiles(dir.path)).filter((file) => file.endsWith('.json'));
-    expect(JSON.parse(await readFile(join(dir.path, manifestFile), 'utf8')).verification).toMatchObject({
+    const [manifestFile] = (await visibleFiles(units.dir)).filter((file) => file.endsWith('.json'));
+    expect(JSON.parse(await readFile(join(units.dir, manifestFile), 'utf8')).verification).toMatchObject({
       ok: true,
       rowCounts: { users: 1 },
     });
@@ -202,13 +178,12 @@ describe('BackupService (real module, fake engine and S3)', () => {
       };
       await first.journal.update((state) => beginRun(state, dead));
       await first.close();
-      open.splice(open.indexOf(first), 1);
       const ours = `.mentorhub_backup_20260101_030000.sqlite.gz.${first.status.getStatus().database.id}.1a2b3c4d.partial`;
       const theirs = '.mentorhub_backup_20260101_030000.dump.postgres-0123456789abcdef.5e6f7a8b.partial';
-      for (const file of [ours, theirs]) await writeFile(join(dir.path, file), 'half a dump');
+      for (const file of [ours, theirs]) await writeFile(join(units.dir, file), 'half a dump');
 
       const restarted = await build();
-      const files = await readdir(dir.path);
+      const files = await readdir(units.dir);
       expect(files).not.toContain(ours);
       // Another database sharing the folder may be writing this one right now.
       expect(files).toContain(theirs);
@@ -225,11 +200,10 @@ describe('BackupService (real module, fake engine and S3)', () => {
     it('leaves a running backup alone while its process holds the lock', async () => {
       const { service, status } = await build();
       let release!: () => void;
-      engine.gate = new Promise<void>((resolve) => (release = resolve));
+      units.engine.gate = new Promise<void>((resolve) => (release = resolve));
       const running = service.createBackup();
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const other = await buildBackups(dir.path, engine, {}, null, 'api-2');
-      open.push(other);
+      const other = await units.build({}, null, 'api-2');
       expect((await other.status.read()).activeRun).toMatchObject({ operation: 'create', instance: 'unit-1', outcome: 'running' });
       release();
       await running;

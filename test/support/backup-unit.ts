@@ -194,3 +194,36 @@ export async function fakeBackup(dir: string, ageDays: number, options: { verifi
   await writeFile(join(dir, `${stem}.json`), JSON.stringify(manifest));
   return stem;
 }
+
+/**
+ * For a describe block: a fresh folder and fake engine before each test, and a builder whose
+ * modules, unless a test closed them itself, are closed (and the folder removed) after it.
+ */
+export function unitBackupsPerTest() {
+  const open: UnitBackups[] = [];
+  let folder: { path: string; remove(): Promise<void> } | undefined;
+  const units = {
+    dir: '',
+    engine: new FakeEngine(),
+    build: async (...rest: Parameters<typeof buildBackups> extends [string, FakeEngine, ...infer Rest] ? Rest : never) => {
+      const built = await buildBackups(units.dir, units.engine, ...rest);
+      open.push(built);
+      const close = built.close;
+      built.close = () => {
+        open.splice(open.indexOf(built), 1);
+        return close();
+      };
+      return built;
+    },
+  };
+  beforeEach(async () => {
+    folder = await tempFolder();
+    units.dir = folder.path;
+    units.engine = new FakeEngine();
+  });
+  afterEach(async () => {
+    for (const built of open.splice(0)) await built.close();
+    await folder?.remove();
+  });
+  return units;
+}

@@ -1,30 +1,15 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildBackups, FakeEngine, tempFolder, type UnitBackups } from '../../../test/support/backup-unit.js';
+import { unitBackupsPerTest, type UnitBackups } from '../../../test/support/backup-unit.js';
 
 describe('BackupStatusService (real module, fake engine)', () => {
-  let dir: { path: string; remove(): Promise<void> };
-  let engine: FakeEngine;
-  const open: UnitBackups[] = [];
-  const build = async (enabled = true) => {
-    const built = await buildBackups(dir.path, engine, { enabled });
-    open.push(built);
-    return built;
-  };
+  const units = unitBackupsPerTest();
+  const build = (enabled = true) => units.build({ enabled });
   const journalFile = async () =>
     join(
-      dir.path,
-      (await readdir(dir.path)).find((file) => file.startsWith('.mentorhub_backup_journal_'))!,
+      units.dir,
+      (await readdir(units.dir)).find((file) => file.startsWith('.mentorhub_backup_journal_'))!,
     );
-
-  beforeEach(async () => {
-    dir = await tempFolder();
-    engine = new FakeEngine();
-  });
-  afterEach(async () => {
-    for (const built of open.splice(0)) await built.close();
-    await dir.remove();
-  });
 
   it('is stale when the last verified backup is older than the period plus margin (26 h for daily)', async () => {
     const { service, status } = await build();
@@ -50,9 +35,9 @@ describe('BackupStatusService (real module, fake engine)', () => {
 
   it('survives a restart: the journal is read back, with the gauges a dashboard shows', async () => {
     const first = await build();
-    engine.failDump = true;
+    units.engine.failDump = true;
     await first.service.createBackup().catch(() => undefined);
-    engine.failDump = false;
+    units.engine.failDump = false;
     const { manifest } = await first.service.createBackup();
     const { status, registry } = await build();
     expect(status.getStatus()).toMatchObject({ lastSuccess: { name: manifest.name }, lastFailure: { stage: 'dump' }, lastRunOk: true });
@@ -84,7 +69,7 @@ describe('BackupStatusService (real module, fake engine)', () => {
     const at = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const lastSuccess = { at, name: 'mentorhub_backup_20260101_030000', sizeBytes: 1, durationMs: 1 };
     await writeFile(
-      join(dir.path, '.mentorhub_backup_status.json'),
+      join(units.dir, '.mentorhub_backup_status.json'),
       JSON.stringify({ lastSuccess, lastVerifiedAt: at, lastRunOk: true, trackedSince: at }),
     );
     const { status } = await build();
