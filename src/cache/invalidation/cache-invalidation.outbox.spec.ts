@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { eventually } from '../../../test/support/eventually.js';
 import { runCommitHooks } from '../../common/transactions/commit-hooks.js';
 import { MAX_PENDING_INVALIDATIONS } from '../cache.constants.js';
 import type { CacheConfig } from '../config/cache.config.js';
@@ -11,6 +12,7 @@ describe('CacheInvalidationOutbox', () => {
   const namespace = 'ns:';
   let dataSource: DataSource;
   let outbox: CacheInvalidationOutbox;
+  let fakeStore: FailoverCacheStore;
   let store: {
     activeStore: 'redis' | 'memory';
     needsRecovery: boolean;
@@ -55,11 +57,8 @@ describe('CacheInvalidationOutbox', () => {
       },
       recover: jest.fn(async () => undefined),
     };
-    outbox = new CacheInvalidationOutbox(
-      fake as unknown as FailoverCacheStore,
-      { namespace, outboxPollMs: 1000 } as CacheConfig,
-      dataSource,
-    );
+    fakeStore = fake as unknown as FailoverCacheStore;
+    outbox = new CacheInvalidationOutbox(fakeStore, { namespace, outboxPollMs: 1000 } as CacheConfig, dataSource);
   });
   afterEach(() => dataSource.destroy());
 
@@ -124,6 +123,63 @@ describe('CacheInvalidationOutbox', () => {
     const pending = outbox.pendingInvalidations();
     expect(pending.count).toBe(1);
     expect(pending.oldestAgeSeconds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('on each poll recovers when Redis answers again, else drains while Redis serves', async () => {
+    store.redisDown = true;
+    await outbox.invalidate(['mentor:1:*']);
+    store.redisDown = false;
+    store.needsRecovery = true;
+    await outbox.poll();
+    expect(await pendingPatterns()).toEqual(['mentor:1:*']);
+    expect(outbox.pendingInvalidations().count).toBe(1);
+    store.needsRecovery = false;
+    await outbox.poll();
+    expect(await pendingPatterns()).toEqual([]);
+    expect(outbox.pendingInvalidations()).toEqual({ count: 0, oldestAgeSeconds: 0 });
+  });
+
+  it('clears the whole namespace in memory when too many rows are new, and starts over after a restore', async () => {
+    store.activeStore = 'memory';
+    const now = Date.now();
+    const values = Array.from({ length: MAX_PENDING_INVALIDATIONS + 1 }, (_, i) => `('mentor:${i}:*', ${now})`);
+    await dataSource.query(`INSERT INTO cache_invalidation (pattern, created_at) VALUES ${values.join(', ')}`);
+    await outbox.poll();
+    expect(store.appliedInMemory).toEqual([['ns:*']]);
+    await dataSource.query('DELETE FROM cache_invalidation');
+    await dataSource.query("DELETE FROM sqlite_sequence WHERE name = 'cache_invalidation'");
+    await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:1:*', now]);
+    await outbox.poll();
+    expect(store.appliedInMemory).toEqual([['ns:*'], ['ns:course:1:*']]);
+  });
+
+  it('keeps polling on a timer from module init until destroy', async () => {
+    store.activeStore = 'memory';
+    outbox = new CacheInvalidationOutbox(fakeStore, { namespace, outboxPollMs: 10 } as CacheConfig, dataSource);
+    outbox.onModuleInit();
+    try {
+      await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:1:*', Date.now()]);
+      await eventually(() => expect(store.appliedInMemory).toEqual([['ns:course:1:*']]));
+    } finally {
+      outbox.onModuleDestroy();
+    }
+  });
+
+  it('without a database applies invalidations to the store directly', async () => {
+    outbox = new CacheInvalidationOutbox(fakeStore, { namespace } as CacheConfig);
+    outbox.onModuleInit();
+    expect(await outbox.invalidate(['a:*', 'a:*'])).toEqual({ deleted: 0, applied: true });
+    expect(await outbox.around(['b:*'], async () => 'written')).toBe('written');
+    expect(store.appliedOnRedis).toEqual([['ns:a:*'], ['ns:b:*']]);
+    expect(await outbox.drain()).toBe(true);
+    await outbox.poll();
+    outbox.onModuleDestroy();
+  });
+
+  it('applies the rows of a write without a transaction before it resolves', async () => {
+    expect(await outbox.around(['mentor:3:*'], async () => 'done')).toBe('done');
+    expect(store.appliedOnRedis).toEqual([['ns:mentor:3:*']]);
+    expect(await pendingPatterns()).toEqual([]);
   });
 
   it('is the store’s recovery hook', async () => {

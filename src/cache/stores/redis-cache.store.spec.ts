@@ -56,6 +56,16 @@ describe('RedisCacheStore fills', () => {
     expect(await client.exists(key('user-me:1:@u1'), key('user-me:1:@u10'))).toBe(1);
   });
 
+  it('clears every key a glob matches, over several SCAN steps, and only those', async () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => key(`list:${i}`));
+    await client.mset(...keys.flatMap((k) => [k, '1']));
+    await client.set(key('lister:1'), '1');
+    await client.set(key('list'), '1');
+    expect(await store.invalidate([key('list:*')])).toBe(2500);
+    expect(await client.exists(key('lister:1'), key('list'), keys[0], keys[2499])).toBe(2);
+    expect(await store.invalidate([key('nothing:*')])).toBe(0);
+  });
+
   it('keeps the generations through a clear of everything', async () => {
     await store.invalidate([key('reviews:5:*')]);
     await store.invalidate([key('*')]);
