@@ -1,6 +1,6 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
-import { connectIfIdle, disconnectIfOpen, failFastRedis } from '../../common/redis/fail-fast-redis.js';
+import { connectIfIdle, closeFailFastRedis, failFastRedis } from '../../common/redis/fail-fast-redis.js';
 
 /** Where an address stands in its current one-minute window. */
 export interface LoginWindow {
@@ -91,7 +91,7 @@ export class LoginAttemptsCounter implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.redis) disconnectIfOpen(this.redis);
+    if (this.redis) closeFailFastRedis(this.redis);
   }
 
   private async hitShared(redis: Redis, address: string): Promise<LoginWindow> {

@@ -21,12 +21,24 @@ export function failFastRedis(connection: RedisOptions, commandTimeoutMs: number
   return redis;
 }
 
-/** Opens the connection unless it is open or opening (ioredis reconnects by itself after that). */
-export async function connectIfIdle(redis: Redis): Promise<void> {
-  if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+/** The first connection attempt of each client, shared by the callers that arrive while it runs. */
+const connecting = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * Opens a client that has never connected; callers arriving meanwhile wait for the same attempt
+ * (without an offline queue, their commands would fail on a half-open connection). After that
+ * ioredis reconnects by itself, and a closed client stays closed.
+ */
+export function connectIfIdle(redis: Redis): Promise<void> {
+  const pending = connecting.get(redis);
+  if (pending) return pending;
+  if (redis.status !== 'wait') return Promise.resolve();
+  const attempt = redis.connect().finally(() => connecting.delete(redis));
+  connecting.set(redis, attempt);
+  return attempt;
 }
 
-/** Closes the connection if it was ever opened. */
-export function disconnectIfOpen(redis: Redis): void {
-  if (redis.status !== 'wait' && redis.status !== 'end') redis.disconnect();
+/** Closes the client for good, also one that never connected, so a late caller cannot reopen it. */
+export function closeFailFastRedis(redis: Redis): void {
+  redis.disconnect();
 }

@@ -1,5 +1,5 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { connectIfIdle, disconnectIfOpen, failFastRedis } from '../../common/redis/fail-fast-redis.js';
+import { connectIfIdle, closeFailFastRedis, failFastRedis } from '../../common/redis/fail-fast-redis.js';
 import { parseSnapshot, type InstanceSnapshot } from './instance-snapshot.js';
 
 /** What one exchange with the shared store returns. */
@@ -76,7 +76,7 @@ export class RedisMetricsSnapshotStorage implements MetricsSnapshotStorage {
   }
 
   async close(): Promise<void> {
-    disconnectIfOpen(this.redis);
+    closeFailFastRedis(this.redis);
   }
 
   private key(name: string): string {
