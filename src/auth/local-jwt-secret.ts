@@ -5,7 +5,7 @@ import { ConfigError } from '../common/config/env.util.js';
 import type { DatabaseConnection } from '../database/database.config.js';
 
 /** Name of the file that keeps the generated secret, in the folder of the local data. */
-export const LOCAL_JWT_SECRET_FILE = 'jwt-secret';
+const LOCAL_JWT_SECRET_FILE = 'jwt-secret';
 
 /** Where the generated secret is kept: beside the SQLite database file, or in `data/` with PostgreSQL. */
 export function localJwtSecretPath(connection: DatabaseConnection): string {

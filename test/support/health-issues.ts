@@ -5,7 +5,7 @@ interface Issue {
 }
 
 /** Checks of the shared machine (not of what a test does), which a busy CI host can trip at any moment. */
-export const LOAD_CHECKS = ['cpu', 'memory', 'event_loop'];
+const LOAD_CHECKS = ['cpu', 'memory', 'event_loop'];
 
 /**
  * The issues are exactly `expected` (each matched as a partial object, in order), plus possibly

@@ -1,6 +1,6 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { STATUS_CODES } from 'node:http';
+import { errorBody } from '../../common/filters/error-body.js';
 import { BackupError, type BackupErrorCode } from '../backup.errors.js';
 
 function statusOf(code: BackupErrorCode): HttpStatus {
@@ -32,13 +32,7 @@ export class BackupExceptionFilter implements ExceptionFilter {
     if (status === HttpStatus.INTERNAL_SERVER_ERROR)
       this.logger.error(`Backup request failed at ${error.stage ?? 'unknown'}: ${error.message}`);
     // The API's error body, with the failure's code (and stage) for scripts that tell failures apart.
-    const body = {
-      statusCode: status,
-      error: STATUS_CODES[status],
-      message: error.message,
-      code: error.code,
-      ...(error.stage ? { stage: error.stage } : {}),
-    };
+    const body = { ...errorBody(status, error.message), code: error.code, ...(error.stage ? { stage: error.stage } : {}) };
     // Through the adapter, so the answer is the same on any HTTP platform the host runs.
     this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, status);
   }

@@ -1,14 +1,13 @@
 import { Redis } from 'ioredis';
+import { SHARED_REDIS_URL } from '../../../test/support/redis-server.js';
 import { parseRedisUrl, type CacheConfig } from '../config/cache.config.js';
 import { RedisCacheStore } from './redis-cache.store.js';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
 /** The fill guard on the shared Redis, in a namespace of its own. */
 describe('RedisCacheStore fills', () => {
   const namespace = `mentorhub-unit-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`;
   const config = { namespace, probeFailures: 3, probeIntervalMs: 500, probeTimeoutMs: 1000 } as CacheConfig;
-  const { host, port, db } = parseRedisUrl(REDIS_URL);
+  const { host, port, db } = parseRedisUrl(SHARED_REDIS_URL);
   let client: Redis;
   let store: RedisCacheStore;
   const key = (relative: string) => namespace + relative;
