@@ -10,10 +10,12 @@ import { createTestApp, type TestApp } from './support/test-app.js';
 /**
  * Real outages on a private redis-server: absent at start, shut down mid-run (it saves its data,
  * so the old entries come back with it) and frozen with SIGSTOP (the connection stays open but
- * nothing answers). "Fast" bounds are generous: ioredis' defaults would wait 10 s and more.
+ * nothing answers). "Never stalls" is asserted on what the code controls, not on a clock: while
+ * the memory store serves, no command goes to Redis (the failed-command counter stays still); a
+ * frozen Redis costs a read one command timeout and it is answered from the database while Redis
+ * is still frozen (with ioredis' defaults it would wait until the thaw: the test would time out).
  */
 describe('cache failover when Redis is down', () => {
-  const FAST_MS = 1000;
   const namespace = randomNamespace();
   let server: RedisServerProcess;
   let t: TestApp;
@@ -21,16 +23,12 @@ describe('cache failover when Redis is down', () => {
   let logger: CapturingLogger;
   let adminToken: string;
 
-  const timedGet = async (path: string) => {
-    const started = performance.now();
-    const response = await request(t.http).get(path).expect(200);
-    return { body: response.body as { name: string }, ms: performance.now() - started };
-  };
+  const get = async (path: string) => (await request(t.http).get(path).expect(200)).body as { name: string };
   const rename = async (id: number, name: string) => {
-    const started = performance.now();
     await request(t.http).patch(`/api/v1/mentors/${id}`).set('authorization', `Bearer ${adminToken}`).send({ name }).expect(200);
-    return performance.now() - started;
   };
+  /** Redis commands that failed or timed out since start. */
+  const failedCommands = () => cache.metrics().errors;
   const cacheLines = () => logger.lines.filter((line) => line.includes('Cache'));
 
   beforeAll(async () => {
@@ -45,15 +43,15 @@ describe('cache failover when Redis is down', () => {
     await server.destroy();
   });
 
-  it('starts on the in-memory store when Redis is unreachable, and serves fast', async () => {
+  it('starts on the in-memory store when Redis is unreachable, and sends Redis no command', async () => {
     expect(cache.status()).toMatchObject({ store: 'memory', redisConfigured: true, redisHealthy: false, degraded: true });
     expect(cacheLines().join('\n')).toMatch(/Cache cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0 .*using the in-memory store/);
-    const first = await timedGet('/api/v1/mentors/5');
-    const second = await timedGet('/api/v1/mentors/5');
-    expect(second.body).toEqual(first.body);
-    expect(Math.max(first.ms, second.ms)).toBeLessThan(FAST_MS);
-    expect(cache.metrics()).toMatchObject({ store: 'memory', hits: expect.any(Number), memory_entries: expect.any(Number) });
-    expect(cache.metrics().hits).toBeGreaterThanOrEqual(1);
+    const failedBefore = failedCommands();
+    const hitsBefore = cache.metrics().hits;
+    const first = await get('/api/v1/mentors/5');
+    expect(await get('/api/v1/mentors/5')).toEqual(first);
+    expect(failedCommands()).toBe(failedBefore);
+    expect(cache.metrics()).toMatchObject({ store: 'memory', hits: hitsBefore + 1, memory_entries: expect.any(Number) });
   });
 
   it('switches to Redis once it starts answering, emptying the in-memory store', async () => {
@@ -63,8 +61,8 @@ describe('cache failover when Redis is down', () => {
     expect(cache.metrics().memory_entries).toBe(0);
   });
 
-  it('switches to memory within a second when Redis shuts down, fails no request, and serves no stale data once it is back', async () => {
-    const before = (await timedGet('/api/v1/mentors/5')).body;
+  it('switches to memory on the lost connection when Redis shuts down, fails no request, and serves no stale data once it is back', async () => {
+    const before = await get('/api/v1/mentors/5');
     const raw = server.client();
     await raw.connect();
     expect(await raw.exists(`${namespace}mentor:5:@all`)).toBe(1);
@@ -72,14 +70,18 @@ describe('cache failover when Redis is down', () => {
     const linesBefore = cacheLines().length;
 
     await server.shutdown();
-    await waitFor(() => cache.status().store === 'memory', 1000, 'the switch to memory');
-    expect(cacheLines().slice(linesBefore).join('\n')).toMatch(/Cache switched to the in-memory store: Redis at .* failed/);
+    await waitFor(() => cache.status().store === 'memory', 10_000, 'the switch to memory');
+    // The closed connection switches at once; health probes would need several failures in a row.
+    expect(cacheLines().slice(linesBefore).join('\n')).toMatch(
+      /Cache switched to the in-memory store: Redis at .* failed \(connection closed\)/,
+    );
 
-    const during = await Promise.all(Array.from({ length: 10 }, () => timedGet('/api/v1/mentors/5')));
-    expect(during.every(({ body }) => body.name === before.name)).toBe(true);
-    expect(Math.max(...during.map(({ ms }) => ms))).toBeLessThan(FAST_MS);
-    expect(await rename(5, 'Renamed during the outage')).toBeLessThan(FAST_MS);
-    expect((await timedGet('/api/v1/mentors/5')).body.name).toBe('Renamed during the outage');
+    const failedBefore = failedCommands();
+    const during = await Promise.all(Array.from({ length: 10 }, () => get('/api/v1/mentors/5')));
+    expect(during.every(({ name }) => name === before.name)).toBe(true);
+    await rename(5, 'Renamed during the outage');
+    expect((await get('/api/v1/mentors/5')).name).toBe('Renamed during the outage');
+    expect(failedCommands()).toBe(failedBefore);
     // What the MentorHubCacheFallbackActive alert and the Grafana panels read.
     const duringOutage = await t.app.get<Registry>(PROMETHEUS_REGISTRY).metrics();
     expect(duringOutage).toMatch(/^mentorhub_cache_degraded 1$/m);
@@ -89,25 +91,29 @@ describe('cache failover when Redis is down', () => {
     await server.start();
     await waitFor(() => cache.status().store === 'redis', 10_000, 'the switch back to Redis');
     expect(cacheLines().at(-1)).toMatch(/Cache switched back to Redis .*applied the pending invalidations/);
-    expect((await timedGet('/api/v1/mentors/5')).body.name).toBe('Renamed during the outage');
+    expect((await get('/api/v1/mentors/5')).name).toBe('Renamed during the outage');
   });
 
-  it('switches to memory when Redis stalls (SIGSTOP), stays fast, and comes back when it answers again', async () => {
+  it('answers from the database while Redis stalls (SIGSTOP), switches to memory, and comes back when it answers again', async () => {
     const linesBefore = cacheLines().length;
-    await timedGet('/api/v1/mentors/6');
+    const cached = await get('/api/v1/mentors/6');
     server.freeze();
     try {
-      const stalled = await timedGet('/api/v1/mentors/6');
-      expect(stalled.ms).toBeLessThan(FAST_MS);
+      const failedBefore = failedCommands();
+      // Answered while Redis is still frozen: its read timed out and the database answered.
+      expect(await get('/api/v1/mentors/6')).toEqual(cached);
+      expect(failedCommands()).toBeGreaterThan(failedBefore);
       // Several probes in a row must go unanswered: a single slow answer is no outage.
       await waitFor(() => cache.status().store === 'memory', 10_000, 'the switch to memory');
-      expect(await rename(6, 'Renamed while Redis stalled')).toBeLessThan(FAST_MS);
-      expect((await timedGet('/api/v1/mentors/6')).body.name).toBe('Renamed while Redis stalled');
+      const failedInMemory = failedCommands();
+      await rename(6, 'Renamed while Redis stalled');
+      expect((await get('/api/v1/mentors/6')).name).toBe('Renamed while Redis stalled');
+      expect(failedCommands()).toBe(failedInMemory);
     } finally {
       server.thaw();
     }
     await waitFor(() => cache.status().store === 'redis', 10_000, 'the switch back to Redis');
-    expect((await timedGet('/api/v1/mentors/6')).body.name).toBe('Renamed while Redis stalled');
+    expect((await get('/api/v1/mentors/6')).name).toBe('Renamed while Redis stalled');
     expect(cacheLines().slice(linesBefore).join('\n')).toMatch(/switched to the in-memory store[\s\S]*switched back to Redis/);
   });
 
