@@ -10,7 +10,7 @@ import { startS3Server } from './support/s3-server.js';
 import { ApiCluster } from './support/api-cluster.js';
 import type { TestDatabase } from './support/test-database.js';
 
-const SLOT_MS = 10_000;
+const SLOT_MS = 5_000;
 
 /**
  * Three built API processes (ApiCluster: one PostgreSQL database, one private Redis) with one S3
@@ -82,7 +82,7 @@ describe('backups across 3 replicas (built API, one PostgreSQL, private Redis, o
     beforeAll(async () => {
       cluster = await BackupCluster.start({
         BACKUP_ENABLED: 'true',
-        BACKUP_CRON: '*/10 * * * * *',
+        BACKUP_CRON: `*/${SLOT_MS / 1000} * * * * *`,
         BACKUP_VERIFY_AFTER_BACKUP: 'false',
         BACKUP_PRUNE_AFTER_BACKUP: 'false',
       });
