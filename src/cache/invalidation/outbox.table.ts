@@ -4,6 +4,7 @@ import {
   insertCacheInvalidations,
   sqlParameter,
 } from '../../common/cache-invalidation/cache-invalidation.table.js';
+import { runSerialOnSqlite } from '../../common/transactions/sqlite-serial.js';
 
 export interface OutboxRow {
   id: number;
@@ -18,16 +19,21 @@ export interface OutboxSummary {
   oldestAt?: number;
 }
 
-/** The queries on the cache_invalidation table, on either engine. */
+/**
+ * The queries on the cache_invalidation table, on either engine. Its own writes wait for the
+ * transactions running on SQLite's shared connection: inside one, a rollback would undo them.
+ */
 export class OutboxTable {
   private readonly manager: EntityManager;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.manager = dataSource.manager;
   }
 
-  insert(patterns: readonly string[], manager: EntityManager = this.manager): Promise<number[]> {
-    return insertCacheInvalidations(manager, patterns);
+  /** In `manager`'s transaction when given (a write's commit hook), else on its own. */
+  insert(patterns: readonly string[], manager?: EntityManager): Promise<number[]> {
+    if (manager) return insertCacheInvalidations(manager, patterns);
+    return this.serial(() => insertCacheInvalidations(this.manager, patterns));
   }
 
   async summary(): Promise<OutboxSummary> {
@@ -49,13 +55,19 @@ export class OutboxTable {
 
   async delete(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.manager.query(`DELETE FROM ${CACHE_INVALIDATION_TABLE} WHERE id IN (${ids.map((_, i) => this.param(i + 1)).join(', ')})`, [
-      ...ids,
-    ]);
+    await this.serial(() =>
+      this.manager.query(`DELETE FROM ${CACHE_INVALIDATION_TABLE} WHERE id IN (${ids.map((_, i) => this.param(i + 1)).join(', ')})`, [
+        ...ids,
+      ]),
+    );
   }
 
   async deleteUpTo(maxId: number): Promise<void> {
-    await this.manager.query(`DELETE FROM ${CACHE_INVALIDATION_TABLE} WHERE id <= ${this.param(1)}`, [maxId]);
+    await this.serial(() => this.manager.query(`DELETE FROM ${CACHE_INVALIDATION_TABLE} WHERE id <= ${this.param(1)}`, [maxId]));
+  }
+
+  private serial<T>(write: () => Promise<T>): Promise<T> {
+    return runSerialOnSqlite(this.dataSource, write);
   }
 
   private param(index: number): string {
