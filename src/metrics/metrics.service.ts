@@ -11,7 +11,7 @@ import { SystemMetricsService } from './system/system-metrics.service.js';
 import { round2 } from '../common/rounding.js';
 
 /** Length of the popular and slow lists. */
-export const TOP_ENDPOINTS = 10;
+const TOP_ENDPOINTS = 10;
 
 function endpointDto(stats: EndpointStatsSnapshot): EndpointStatsDto {
   return {
