@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../common/config/env.util.js';
 import type { DatabaseConnection } from '../database/database.config.js';
@@ -31,13 +31,19 @@ export function localJwtSecret(path: string): string {
   if (kept === '') throw new ConfigError(`JWT_SECRET is not set and ${path} is empty; delete it and a new secret is made`);
   if (kept !== undefined) return kept;
   const secret = randomBytes(48).toString('base64url');
+  // Written in full under a name of its own, then linked into place: a process starting at the
+  // same moment sees no file or the whole secret, never an empty one. The link fails with EEXIST
+  // when another process got there first, and its secret is read back instead.
+  const draft = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    // 'wx': when two processes start at once, the second one reads the first one's secret.
-    writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(draft, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    linkSync(draft, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return localJwtSecret(path);
     throw new ConfigError(`JWT_SECRET is not set and ${path} cannot be written: ${(error as Error).message}`);
+  } finally {
+    rmSync(draft, { force: true });
   }
   return secret;
 }

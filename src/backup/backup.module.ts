@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type FactoryProvider, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { readFileSync } from 'node:fs';
+import { appVersion } from '../common/config/app-version.js';
 import { backupConfig } from './config/backup.config.js';
 import { APP_VERSION_TOKEN, S3_BACKUP_STORE } from './backup.constants.js';
 import { BackupMetrics } from './backup.metrics.js';
@@ -29,15 +29,6 @@ import { BackupFileSystem } from './storage/backup.filesystem.js';
 import { createS3Store } from './storage/s3-backup.store.js';
 import { BackupVerifier } from './verify/backup-verifier.service.js';
 
-/** The version in package.json (two levels up from src/backup and from dist/backup). */
-function readAppVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export interface BackupModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   inject?: FactoryProvider['inject'];
   useFactory: (...args: never[]) => BackupModuleOptions | Promise<BackupModuleOptions>;
@@ -64,7 +55,7 @@ const PROVIDERS: Provider[] = [
   BackupRestorer,
   BackupService,
   BackupHealthContribution,
-  { provide: APP_VERSION_TOKEN, useFactory: readAppVersion },
+  { provide: APP_VERSION_TOKEN, useFactory: () => appVersion() },
   {
     provide: BACKUP_ENGINE,
     inject: [BACKUP_MODULE_OPTIONS, ProcessRunner, BackupFileSystem, PostgresClient, SqliteClient],

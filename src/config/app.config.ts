@@ -1,6 +1,6 @@
 import { registerAs, type ConfigType } from '@nestjs/config';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { appVersion } from '../common/config/app-version.js';
 import { boolVar, ConfigError, enumVar, intVar, nodeEnv, optionalStringVar, stringVar } from '../common/config/env.util.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -39,13 +39,8 @@ function readCorsOrigins(): string[] {
   return origins;
 }
 
-/** The version in package.json, which sits two folders above this file in src/ and dist/ alike. */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
-
 export const appConfig = registerAs('app', () => ({
-  version: packageVersion(),
+  version: appVersion(),
   /** The source revision the image was built from (the Dockerfile's APP_REVISION build argument). */
   revision: stringVar('APP_REVISION', 'unknown'),
   host: readHost(),

@@ -11,7 +11,7 @@ import { SystemMetricsService } from './system/system-metrics.service.js';
 import { round2 } from '../common/rounding.js';
 
 /** Length of the popular and slow lists. */
-export const TOP_ENDPOINTS = 10;
+const TOP_ENDPOINTS = 10;
 
 function endpointDto(stats: EndpointStatsSnapshot): EndpointStatsDto {
   return {
@@ -29,17 +29,24 @@ function endpointDto(stats: EndpointStatsSnapshot): EndpointStatsDto {
   };
 }
 
-const SCOPE_MESSAGES: Record<ClusterView['redis'], string> = {
-  available: 'Every live replica, merged through Redis',
-  not_configured: 'This replica alone: REDIS_URL is not set',
-  unavailable: 'This replica alone: Redis is unreachable',
-};
+/** What the view covers; a view of this replica alone says why. */
+function scopeMessage(view: ClusterView): string {
+  if (view.scope === 'cluster') return 'Every live replica, merged through Redis';
+  switch (view.redis) {
+    case 'not_configured':
+      return 'This replica alone: REDIS_URL is not set';
+    case 'unavailable':
+      return 'This replica alone: Redis is unreachable';
+    case 'available':
+      return "This replica alone: the other replicas' snapshots have not been read from Redis recently";
+  }
+}
 
 function clusterDto(view: ClusterView): ClusterDto {
   return {
     scope: view.scope,
     redis: view.redis,
-    message: view.scope === 'cluster' ? SCOPE_MESSAGES.available : SCOPE_MESSAGES[view.redis],
+    message: scopeMessage(view),
     refreshed_at: view.refreshedAt?.toISOString() ?? null,
   };
 }

@@ -3,13 +3,13 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { connectIfIdle, closeFailFastRedis, failFastRedis } from '../../common/redis/fail-fast-redis.js';
 
 /** Where an address stands in its current one-minute window. */
-export interface LoginWindow {
+interface LoginWindow {
   attempts: number;
   /** Milliseconds until the window ends. */
   resetsInMs: number;
 }
 
-export const LOGIN_WINDOW_MS = 60_000;
+const LOGIN_WINDOW_MS = 60_000;
 /** Addresses tracked at once in memory; a flood from more addresses evicts the oldest windows first. */
 const MAX_TRACKED = 10_000;
 /** A login waits at most this long for Redis before the process counts alone. */

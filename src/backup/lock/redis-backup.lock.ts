@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import { closeFailFastRedis, connectIfIdle } from '../../common/redis/fail-fast-redis.js';
 import { errorMessage } from '../backup.errors.js';
 import { isDeadHolder, parseHolder, type BackupLock, type LockHandle, type LockHolder } from './backup.lock.js';
 
@@ -38,7 +39,7 @@ export class RedisBackupLock implements BackupLock {
   }
 
   async tryAcquire(holder: LockHolder): Promise<LockHandle | null> {
-    await this.connect();
+    await connectIfIdle(this.redis);
     const value = JSON.stringify({ ...holder, token: randomUUID() });
     if (await this.take(value)) return this.handle(value);
     const current = await this.redis.get(this.key);
@@ -50,21 +51,17 @@ export class RedisBackupLock implements BackupLock {
   }
 
   async holder(): Promise<LockHolder | null> {
-    await this.connect();
+    await connectIfIdle(this.redis);
     return parseHolder(await this.redis.get(this.key));
   }
 
   async claimSlot(slot: string, holder: LockHolder, keepMs: number): Promise<boolean> {
-    await this.connect();
+    await connectIfIdle(this.redis);
     return (await this.redis.set(`${this.key}:slot:${slot}`, holder.instance, 'PX', keepMs, 'NX')) === 'OK';
   }
 
   async close(): Promise<void> {
-    if (this.redis.status !== 'wait' && this.redis.status !== 'end') this.redis.disconnect();
-  }
-
-  private async connect(): Promise<void> {
-    if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
+    closeFailFastRedis(this.redis);
   }
 
   private async take(value: string): Promise<boolean> {

@@ -6,14 +6,14 @@ import {
 } from '../../health/contributions/health-contribution.js';
 import { CacheService } from '../cache.service.js';
 
+/** Rows normally live milliseconds; older ones mean Redis has not applied them (or nobody drains). */
+const PENDING_WARN_SECONDS = 5;
+
 /**
  * Redis as the cache sees it (event-driven, no I/O here): down with the in-memory fallback
  * active is `degraded` — requests are still served, only without the shared cache — and so are
  * invalidations left pending for seconds.
  */
-/** Rows normally live milliseconds; older ones mean Redis has not applied them (or nobody drains). */
-const PENDING_WARN_SECONDS = 5;
-
 @Injectable()
 @ContributesToHealth({ check: 'redis', failure: 'warn' })
 export class CacheHealthContribution implements HealthContribution {

@@ -139,6 +139,24 @@ describe('CacheInvalidationOutbox', () => {
     expect(outbox.pendingInvalidations()).toEqual({ count: 0, oldestAgeSeconds: 0 });
   });
 
+  it('asks the table for its summary once per poll, twice only after deleting drained rows', async () => {
+    const query = jest.spyOn(dataSource.manager, 'query');
+    const summaryQueriesOf = async (poll: () => Promise<void>) => {
+      query.mockClear();
+      await poll();
+      return query.mock.calls.filter(([sql]) => sql.includes('COUNT(*)')).length;
+    };
+    expect(await summaryQueriesOf(() => outbox.poll())).toBe(1);
+    await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:1:*', Date.now()]);
+    expect(await summaryQueriesOf(() => outbox.poll())).toBe(2);
+    expect(outbox.pendingInvalidations().count).toBe(0);
+    store.activeStore = 'memory';
+    await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:2:*', Date.now()]);
+    expect(await summaryQueriesOf(() => outbox.poll())).toBe(1);
+    expect(await summaryQueriesOf(() => outbox.poll())).toBe(1);
+    expect(outbox.pendingInvalidations().count).toBe(1);
+  });
+
   it('clears the whole namespace in memory when too many rows are new, and starts over after a restore', async () => {
     store.activeStore = 'memory';
     const now = Date.now();

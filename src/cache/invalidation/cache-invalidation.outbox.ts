@@ -99,25 +99,7 @@ export class CacheInvalidationOutbox implements OnModuleInit, OnModuleDestroy {
    * (the rows stay). Beyond MAX_PENDING_INVALIDATIONS rows the whole namespace is cleared instead.
    */
   async drain(): Promise<boolean> {
-    const table = this.table;
-    if (!table) return true;
-    try {
-      const summary = await table.summary();
-      if (summary.count === 0) return true;
-      if (summary.count > MAX_PENDING_INVALIDATIONS) {
-        await this.store.invalidateRedis(this.full([CLEAR_ALL_PATTERN]));
-        await table.deleteUpTo(summary.maxId);
-        this.logger.warn(`Cache: ${summary.count} invalidations were pending; cleared the whole namespace instead`);
-        return true;
-      }
-      const rows = await table.rows(0, summary.maxId);
-      await this.store.invalidateRedis(this.full(rows.map((row) => row.pattern)));
-      await table.delete(rows.map((row) => row.id));
-      return true;
-    } catch (error) {
-      this.logger.debug(`Cache invalidations stay pending: ${describe(error)}`);
-      return false;
-    }
+    return this.table ? (await this.drainTable(this.table)).drained : true;
   }
 
   /** One round: recover or drain when Redis answers, else apply new rows to memory; then refresh the figures. */
@@ -126,14 +108,36 @@ export class CacheInvalidationOutbox implements OnModuleInit, OnModuleDestroy {
     if (!table || this.polling) return;
     this.polling = true;
     try {
+      let current: OutboxSummary | undefined;
       if (this.store.needsRecovery) await this.store.recover();
-      else if (this.store.activeStore === 'redis') await this.drain();
-      else await this.applyToMemory(table);
-      this.pending = await table.summary();
+      else if (this.store.activeStore === 'redis') current = (await this.drainTable(table)).current;
+      else current = await this.applyToMemory(table);
+      this.pending = current ?? (await table.summary());
     } catch (error) {
       this.logger.debug(`Cache outbox poll failed: ${describe(error)}`);
     } finally {
       this.polling = false;
+    }
+  }
+
+  /** `current`: the table's summary when no row was deleted since it was taken, so the poll need not ask again. */
+  private async drainTable(table: OutboxTable): Promise<{ drained: boolean; current?: OutboxSummary }> {
+    try {
+      const summary = await table.summary();
+      if (summary.count === 0) return { drained: true, current: summary };
+      if (summary.count > MAX_PENDING_INVALIDATIONS) {
+        await this.store.invalidateRedis(this.full([CLEAR_ALL_PATTERN]));
+        await table.deleteUpTo(summary.maxId);
+        this.logger.warn(`Cache: ${summary.count} invalidations were pending; cleared the whole namespace instead`);
+        return { drained: true };
+      }
+      const rows = await table.rows(0, summary.maxId);
+      await this.store.invalidateRedis(this.full(rows.map((row) => row.pattern)));
+      await table.delete(rows.map((row) => row.id));
+      return { drained: true };
+    } catch (error) {
+      this.logger.debug(`Cache invalidations stay pending: ${describe(error)}`);
+      return { drained: false };
     }
   }
 
@@ -146,11 +150,12 @@ export class CacheInvalidationOutbox implements OnModuleInit, OnModuleDestroy {
     return outcome;
   }
 
-  private async applyToMemory(table: OutboxTable): Promise<void> {
+  /** Returns the summary it worked from: still current, as it deletes no row. */
+  private async applyToMemory(table: OutboxTable): Promise<OutboxSummary> {
     const summary = await table.summary();
     // A restore can bring ids back below what was seen.
     if (summary.maxId < this.seenId) this.seenId = 0;
-    if (summary.maxId === this.seenId) return;
+    if (summary.maxId === this.seenId) return summary;
     if (summary.count > MAX_PENDING_INVALIDATIONS) {
       this.store.invalidateMemory(this.full([CLEAR_ALL_PATTERN]));
     } else {
@@ -158,6 +163,7 @@ export class CacheInvalidationOutbox implements OnModuleInit, OnModuleDestroy {
       this.store.invalidateMemory(this.full(rows.map((row) => row.pattern)));
     }
     this.seenId = summary.maxId;
+    return summary;
   }
 
   /** Full-key globs, each once. */

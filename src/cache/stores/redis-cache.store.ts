@@ -179,18 +179,20 @@ export class RedisCacheStore implements OnModuleDestroy {
     return deleted;
   }
 
+  /** The generation of `key`'s first segment, taken literally (a `*` or `?` in it is just a character). */
   private segmentGenerationKey(key: string): string {
-    const relative = key.slice(this.config.namespace.length);
-    const end = relative.indexOf(':');
-    return `${this.generationKey}:${end === -1 ? relative : relative.slice(0, end)}`;
+    return `${this.generationKey}:${this.firstSegment(key)}`;
   }
 
   /** A pattern whose first segment is literal bumps that segment's generation; any other, the namespace's. */
   private generationKeyOf(pattern: string): string {
-    const relative = pattern.slice(this.config.namespace.length);
+    return /[*?]/.test(this.firstSegment(pattern)) ? this.generationKey : this.segmentGenerationKey(pattern);
+  }
+
+  private firstSegment(keyOrPattern: string): string {
+    const relative = keyOrPattern.slice(this.config.namespace.length);
     const end = relative.indexOf(':');
-    const segment = end === -1 ? relative : relative.slice(0, end);
-    return /[*?]/.test(segment) ? this.generationKey : `${this.generationKey}:${segment}`;
+    return end === -1 ? relative : relative.slice(0, end);
   }
 
   /** One probe at a time: a slow one must not count twice. */

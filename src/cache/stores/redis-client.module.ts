@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions, Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { cacheConfig, type CacheConfig } from '../config/cache.config.js';
+import { cacheConfig, redisConnectionOptions, type CacheConfig } from '../config/cache.config.js';
 import { REDIS_CLIENT } from '../cache.constants.js';
 
 /**
@@ -10,15 +10,10 @@ import { REDIS_CLIENT } from '../cache.constants.js';
  * closes it on shutdown.
  */
 export function createRedisClient(config: CacheConfig): Redis | null {
-  if (!config.redis) return null;
-  const { host, port, db, username, password, tls } = config.redis;
+  const connection = redisConnectionOptions(config);
+  if (!connection) return null;
   return new Redis({
-    host,
-    port,
-    db,
-    username,
-    password,
-    tls: tls ? {} : undefined,
+    ...connection,
     lazyConnect: true,
     enableOfflineQueue: false,
     commandTimeout: config.commandTimeoutMs,

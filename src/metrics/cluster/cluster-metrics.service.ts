@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
+import type { ClusterDto, InstanceDto } from '../metrics.dto.js';
 import { RequestStatsStore, type RequestStatsView } from '../http/request-stats.store.js';
 import { OperationStatsService, type OperationStatsSnapshot } from '../operations/operation-stats.service.js';
 import type { InstanceSnapshot } from './instance-snapshot.js';
@@ -10,22 +11,12 @@ import { round2 } from '../../common/rounding.js';
 /** Injection token of the MetricsSnapshotStorage, or null when the host gave no Redis. */
 export const METRICS_SNAPSHOT_STORAGE = Symbol('mentorhub:metrics:snapshot-storage');
 
-/** Whether the view covers the cluster: `not_configured` and `unavailable` mean this process alone. */
-export type ClusterRedisState = 'not_configured' | 'available' | 'unavailable';
-
-export interface InstanceSummary {
-  instance: string;
-  total_requests: number;
-  requests_per_second: number;
-  last_seen: string;
-}
-
 export interface ClusterView {
   scope: 'cluster' | 'instance';
-  redis: ClusterRedisState;
+  redis: ClusterDto['redis'];
   requests: RequestStatsView;
   operations: OperationStatsSnapshot[];
-  instances: InstanceSummary[];
+  instances: InstanceDto[];
   /** When the other replicas' snapshots were read; null when they were not. */
   refreshedAt: Date | null;
 }
@@ -47,7 +38,7 @@ export class ClusterMetricsService implements OnApplicationBootstrap, OnModuleDe
   private epoch?: number;
   private others: InstanceSnapshot[] = [];
   private refreshedAt: number | null = null;
-  private state: ClusterRedisState;
+  private state: ClusterDto['redis'];
 
   constructor(
     @Inject(metricsConfig.KEY) private readonly config: MetricsConfig,
@@ -159,7 +150,7 @@ export class ClusterMetricsService implements OnApplicationBootstrap, OnModuleDe
     };
   }
 
-  private localSummary(now: number): InstanceSummary {
+  private localSummary(now: number): InstanceDto {
     return {
       instance: this.config.instance,
       total_requests: this.requests.totals().requests,
@@ -169,7 +160,7 @@ export class ClusterMetricsService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /** A replica whose last snapshot predates the latest reset is listed with zeroes until it publishes again. */
-  private summary(snapshot: InstanceSnapshot, counted: boolean): InstanceSummary {
+  private summary(snapshot: InstanceSnapshot, counted: boolean): InstanceDto {
     return {
       instance: snapshot.instance,
       total_requests: counted ? snapshot.requests.requests : 0,

@@ -22,7 +22,7 @@ export interface MetricsSnapshotStorage {
 }
 
 /** A command that has not answered by then fails: a frozen Redis must not hold a request or pile up ticks. */
-export const SNAPSHOT_COMMAND_TIMEOUT_MS = 500;
+const SNAPSHOT_COMMAND_TIMEOUT_MS = 500;
 
 /**
  * Keys under `keyPrefix`: `instance:<id>` (the snapshot, expiring after its TTL so a dead replica

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 
 /** Header naming the replica that answered an admin request. */
-export const INSTANCE_HEADER = 'X-Instance-Id';
+const INSTANCE_HEADER = 'X-Instance-Id';
 
 /**
  * A Fastify `onRoute` hook (see `configureApp`): each route under `prefix` gets a request hook of

@@ -3,7 +3,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config.js';
 import { PROMETHEUS_REGISTRY } from '../metrics.constants.js';
 
-export interface BuildInfo {
+interface BuildInfo {
   version: string;
   revision: string;
   node_version: string;
