@@ -45,6 +45,12 @@ describe('isBuildCurrent (npm run backup builds only when needed)', () => {
     expect(isBuildCurrent(root)).toBe(false);
   });
 
+  it('stays current when only a unit spec changes (specs are not built)', async () => {
+    await writeFile(join(root, 'src', 'backup', 'a.spec.ts'), '');
+    await at('src/backup', 60);
+    expect(isBuildCurrent(root)).toBe(true);
+  });
+
   it('is stale without a built CLI', async () => {
     await rm(join(root, 'dist', 'backup', 'cli', 'backup.cli.js'));
     expect(isBuildCurrent(root)).toBe(false);

@@ -12,13 +12,16 @@ const CLI = join('dist', 'backup', 'cli', 'backup.cli.js');
 /** Frequent young-generation collections keep a long dump's RSS flat (see the README's benchmark). */
 const NODE_FLAGS = ['--max-semi-space-size=1'];
 
-/** The newest modification time under `path` (folders included, so a deleted file counts); 0 when it does not exist. */
+/**
+ * The newest modification time under `path` (folders included, so a deleted file counts); 0 when it
+ * does not exist. Unit specs are not built, and a type-check's build info is not a build.
+ */
 export function newestChange(path: string): number {
   if (!existsSync(path)) return 0;
   const info = statSync(path);
   if (!info.isDirectory()) return info.mtimeMs;
   return readdirSync(path)
-    .filter((entry) => !entry.endsWith('.tsbuildinfo'))
+    .filter((entry) => !entry.endsWith('.tsbuildinfo') && !entry.endsWith('.spec.ts'))
     .reduce((newest, entry) => Math.max(newest, newestChange(join(path, entry))), info.mtimeMs);
 }
 
