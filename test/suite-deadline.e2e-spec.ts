@@ -36,7 +36,7 @@ describe('the test suite deadline', () => {
         join(dir, 'cache'),
       ],
       {
-        env: { ...process.env, JEST_SUITE_TIMEOUT_SECONDS: '8', JEST_SUMMARY_FILE: summaryFile, STUCK_CHILD_PID_FILE: pidFile },
+        env: { ...process.env, JEST_SUITE_TIMEOUT_SECONDS: '10', JEST_SUMMARY_FILE: summaryFile, STUCK_CHILD_PID_FILE: pidFile },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -48,7 +48,7 @@ describe('the test suite deadline', () => {
       const exitCode = await new Promise<number | null>((resolve) => jest.on('exit', resolve));
       stuckChild = Number(await readFile(pidFile, 'utf8'));
       expect(exitCode).toBe(1);
-      expect(output).toMatch(/stuck\.fixture\.js ran longer than its 8 s deadline \(JEST_SUITE_TIMEOUT_SECONDS\): stopping the run/);
+      expect(output).toMatch(/stuck\.fixture\.js ran longer than its 10 s deadline \(JEST_SUITE_TIMEOUT_SECONDS\): stopping the run/);
       expect(await readFile(summaryFile, 'utf8')).toBe('1 passed, 1 failed');
       expect(isRunning(stuckChild)).toBe(false);
     } finally {
