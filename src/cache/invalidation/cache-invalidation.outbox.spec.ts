@@ -99,6 +99,22 @@ describe('CacheInvalidationOutbox', () => {
     expect(await pendingPatterns()).toEqual([]);
   });
 
+  it('applies exactly MAX_PENDING_INVALIDATIONS pending rows one by one, not as a clear of everything', async () => {
+    const now = Date.now();
+    const values = Array.from({ length: MAX_PENDING_INVALIDATIONS }, (_, i) => `('mentor:${i}:*', ${now})`);
+    await dataSource.query(`INSERT INTO cache_invalidation (pattern, created_at) VALUES ${values.join(', ')}`);
+    expect(await outbox.drain()).toBe(true);
+    expect(store.appliedOnRedis).toHaveLength(1);
+    expect(store.appliedOnRedis[0]).toHaveLength(MAX_PENDING_INVALIDATIONS);
+    expect(store.appliedOnRedis[0]).not.toContain('ns:*');
+    expect(await pendingPatterns()).toEqual([]);
+  });
+
+  it('sends nothing to Redis when nothing is pending', async () => {
+    expect(await outbox.drain()).toBe(true);
+    expect(store.appliedOnRedis).toEqual([]);
+  });
+
   it('commits the rows of a write with its transaction, and none when it rolls back', async () => {
     store.redisDown = true;
     await outbox.around(['mentor:1:*'], () => dataSource.transaction((manager) => runCommitHooks(manager)));
@@ -123,6 +139,23 @@ describe('CacheInvalidationOutbox', () => {
     const pending = outbox.pendingInvalidations();
     expect(pending.count).toBe(1);
     expect(pending.oldestAgeSeconds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('ages the oldest pending row from when it was written, never below zero', async () => {
+    const writtenAt = Date.now() - 60_000;
+    await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:1:*', writtenAt]);
+    await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:2:*', writtenAt + 5000]);
+    store.activeStore = 'memory';
+    await outbox.poll();
+    expect(outbox.pendingInvalidations(writtenAt + 4500)).toEqual({ count: 2, oldestAgeSeconds: 4.5 });
+    expect(outbox.pendingInvalidations(writtenAt - 1000)).toEqual({ count: 2, oldestAgeSeconds: 0 });
+  });
+
+  it('runs one poll at a time: a poll that starts while another runs does nothing', async () => {
+    store.activeStore = 'memory';
+    await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:1:*', Date.now()]);
+    await Promise.all([outbox.poll(), outbox.poll()]);
+    expect(store.appliedInMemory).toEqual([['ns:course:1:*']]);
   });
 
   it('on each poll recovers when Redis answers again, else drains while Redis serves', async () => {
@@ -169,6 +202,17 @@ describe('CacheInvalidationOutbox', () => {
     await dataSource.query('INSERT INTO cache_invalidation (pattern, created_at) VALUES (?, ?)', ['course:1:*', now]);
     await outbox.poll();
     expect(store.appliedInMemory).toEqual([['ns:*'], ['ns:course:1:*']]);
+  });
+
+  it('applies exactly MAX_PENDING_INVALIDATIONS new rows to memory one by one, not as a clear of everything', async () => {
+    store.activeStore = 'memory';
+    const now = Date.now();
+    const values = Array.from({ length: MAX_PENDING_INVALIDATIONS }, (_, i) => `('mentor:${i}:*', ${now})`);
+    await dataSource.query(`INSERT INTO cache_invalidation (pattern, created_at) VALUES ${values.join(', ')}`);
+    await outbox.poll();
+    expect(store.appliedInMemory).toHaveLength(1);
+    expect(store.appliedInMemory[0]).toHaveLength(MAX_PENDING_INVALIDATIONS);
+    expect(store.appliedInMemory[0]).not.toContain('ns:*');
   });
 
   it('keeps polling on a timer from module init until destroy', async () => {

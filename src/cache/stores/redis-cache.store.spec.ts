@@ -14,6 +14,9 @@ describe('RedisCacheStore fills', () => {
 
   beforeAll(() => {
     client = new Redis({ host, port, db, maxRetriesPerRequest: 0 });
+  });
+  // A store per test: the generations it reads and bumps are then tied to each test's own run.
+  beforeEach(() => {
     store = new RedisCacheStore(client, config);
   });
   afterAll(async () => {
@@ -40,6 +43,12 @@ describe('RedisCacheStore fills', () => {
     const ticket = await store.fillTicket(key('course:3:@all'));
     await store.invalidate([key('*')]);
     expect(await store.set(key('course:3:@all'), '{}', 60_000, ticket)).toBe(false);
+  });
+
+  it('does not store a fill of a key without segments that started before its invalidation', async () => {
+    const ticket = await store.fillTicket(key('settings'));
+    await store.invalidate([key('settings')]);
+    expect(await store.set(key('settings'), '{}', 60_000, ticket)).toBe(false);
   });
 
   it('still stores a fill when only another kind of entry was invalidated', async () => {
