@@ -7,8 +7,7 @@ const DEFAULT_SUITE_TIMEOUT_SECONDS = 180;
 
 /**
  * Prints the slowest test files, then Jest's own counts as one plain line, "N passed, N failed[, N
- * skipped]", and writes that line to $JEST_SUMMARY_FILE when set, so CI can end on it. A failed
- * suite (e.g. a crash in beforeAll) counts as failed even when none of its tests ran.
+ * skipped]", and writes that line to $JEST_SUMMARY_FILE when set, so CI can end on it.
  *
  * Every test file also has a deadline ($JEST_SUITE_TIMEOUT_SECONDS, default 180): Jest's own
  * timeouts cannot end a file whose worker is stuck (a busy loop, a hook that never settles after
@@ -46,8 +45,7 @@ export default class SummaryReporter {
       const lines = durations.map(({ file, ms }) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`);
       process.stdout.write(`\nSlowest test files:\n${lines.join('\n')}\n`);
     }
-    const failedSuitesWithoutTests = results.testResults.filter((suite) => suite.testExecError && suite.numFailingTests === 0).length;
-    this.finish(results.numPassedTests, results.numFailedTests + failedSuitesWithoutTests, results.numPendingTests + results.numTodoTests);
+    this.finish(countsOf(results));
   }
 
   abort(path) {
@@ -57,18 +55,26 @@ export default class SummaryReporter {
         `(JEST_SUITE_TIMEOUT_SECONDS): stopping the run; still running: ${running.join(', ')}\n`,
     );
     killDescendants(process.pid);
-    const done = this.aggregated;
-    const failedSuitesWithoutTests = (done?.testResults ?? []).filter((suite) => suite.testExecError && suite.numFailingTests === 0).length;
-    const failed = (done?.numFailedTests ?? 0) + failedSuitesWithoutTests + running.length;
-    this.finish(done?.numPassedTests ?? 0, failed, (done?.numPendingTests ?? 0) + (done?.numTodoTests ?? 0));
+    const done = this.aggregated ? countsOf(this.aggregated) : { passed: 0, failed: 0, skipped: 0 };
+    this.finish({ ...done, failed: done.failed + running.length });
     process.exit(1);
   }
 
-  finish(passed, failed, skipped) {
+  finish({ passed, failed, skipped }) {
     const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
     process.stdout.write(`\n${line}\n`);
     if (process.env.JEST_SUMMARY_FILE) writeFileSync(process.env.JEST_SUMMARY_FILE, line);
   }
+}
+
+/** Jest's counts; a failed suite (e.g. a crash in beforeAll) counts as failed even when none of its tests ran. */
+function countsOf(results) {
+  const failedSuitesWithoutTests = results.testResults.filter((suite) => suite.testExecError && suite.numFailingTests === 0).length;
+  return {
+    passed: results.numPassedTests,
+    failed: results.numFailedTests + failedSuitesWithoutTests,
+    skipped: results.numPendingTests + results.numTodoTests,
+  };
 }
 
 /** SIGKILLs every process below `pid`, from a table read first, so orphans are found too (Linux /proc; elsewhere nothing). */
